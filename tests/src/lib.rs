@@ -1,0 +1,24 @@
+//! The workbook's test harness, written once and used by every lesson's tests, every
+//! homework check and the runner behind `just lesson N`.
+//!
+//! - [`process`]: spawn a program, read its output line by line, wait for a line with
+//!   a deadline, kill it when dropped. Nothing here can hang a test.
+//! - [`golden`]: normalise ports and compare output with a golden transcript.
+//! - [`demo`]: a lesson's scripted demo, server and client, checked against the
+//!   transcripts the book includes.
+//! - [`peer`]: the other end of a connection, played by a test, with deadlines.
+//! - [`homework`]: which program a homework check runs (the learner's or the reference).
+//! - [`workspace`]: where the lessons live and how to build one of their programs.
+
+pub mod demo;
+pub mod golden;
+pub mod homework;
+pub mod peer;
+pub mod process;
+pub mod workspace;
+
+pub use pretty_assertions;
+pub use demo::{check_demo, demo_input, run_demo};
+pub use golden::{assert_golden, normalize};
+pub use peer::{TestListener, connect, refused_addr};
+pub use process::{Finished, Input, Proc, start_server};

@@ -1,0 +1,285 @@
+//! A child process whose output is read line by line on background threads, so a
+//! test (or the runner) can wait for "the server printed X" without sleeping and
+//! without ever blocking forever: every wait has a deadline, and a `Proc` that is
+//! dropped kills its child.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long any single wait may take before the harness gives up, kills the child
+/// and fails with everything the child printed so far.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Which of the child's output streams a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// One line of a child's output, without its line ending.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub stream: Stream,
+    pub text: String,
+}
+
+/// What a finished child left behind.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Where the child's standard input comes from.
+#[derive(Debug)]
+pub enum Input {
+    /// A pipe the caller writes to with [`Proc::send_line`] and closes with [`Proc::close_stdin`].
+    Piped,
+    /// The caller's own terminal (the runner's interactive mode).
+    Inherit,
+}
+
+/// A running child process. Killed when dropped.
+#[derive(Debug)]
+pub struct Proc {
+    name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<Line>,
+    seen: Vec<Line>,
+    streams_open: usize,
+}
+
+impl Proc {
+    /// Starts `program` with `args`. `name` is used in failure messages.
+    pub fn spawn(name: &str, program: &Path, args: &[String], input: Input) -> std::io::Result<Proc> {
+        let stdin = match input {
+            Input::Piped => Stdio::piped(),
+            Input::Inherit => Stdio::inherit(),
+        };
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Lessons print the way a learner's terminal shows them, with no colour
+            // codes and no Rust backtraces in the transcripts.
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_BACKTRACE")
+            .spawn()
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {}: {e}", program.display())))?;
+        let (tx, lines) = mpsc::channel();
+        let out = child.stdout.take().expect("stdout is piped");
+        let err = child.stderr.take().expect("stderr is piped");
+        for (reader, stream) in [(Box::new(out) as Box<dyn Read + Send>, Stream::Stdout), (Box::new(err), Stream::Stderr)] {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for text in BufReader::new(reader).lines() {
+                    // A line that is not UTF-8 ends the reading; lessons print text.
+                    let Ok(text) = text else { break };
+                    if tx.send(Line { stream, text }).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Ok(Proc {
+            name: name.to_string(),
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            seen: Vec::new(),
+            streams_open: 2,
+        })
+    }
+
+    /// The name given at spawn time.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Writes one line to the child's standard input.
+    pub fn send_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap_or_else(|| panic!("{}: stdin is closed", self.name));
+        writeln!(stdin, "{line}")
+            .and_then(|()| stdin.flush())
+            .unwrap_or_else(|e| panic!("{}: cannot write to stdin: {e}", self.name));
+    }
+
+    /// Closes the child's standard input: the child reads end-of-file (Ctrl-D in a terminal).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The next line the child prints on either stream, or `None` once both
+    /// streams are closed. Panics (after killing the child) at the deadline.
+    pub fn next_line(&mut self) -> Option<Line> {
+        let deadline = Instant::now() + TIMEOUT;
+        self.next_line_until(deadline)
+    }
+
+    fn next_line_until(&mut self, deadline: Instant) -> Option<Line> {
+        while self.streams_open > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    return Some(line);
+                }
+                Err(RecvTimeoutError::Disconnected) => self.streams_open = 0,
+                Err(RecvTimeoutError::Timeout) => self.fail(&format!("nothing more was printed within {TIMEOUT:?}")),
+            }
+        }
+        None
+    }
+
+    /// Waits until the child prints a stdout line that satisfies `wanted` and returns it.
+    pub fn wait_for(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            match self.next_line_until(deadline) {
+                Some(line) if line.stream == Stream::Stdout && wanted(&line.text) => return line.text,
+                Some(_) => {}
+                None => self.fail(&format!("exited before printing {what}")),
+            }
+        }
+    }
+
+    /// Waits for a stdout line that contains `needle`.
+    pub fn wait_for_text(&mut self, needle: &str) -> String {
+        self.wait_for(&format!("a line containing {needle:?}"), |line| line.contains(needle))
+    }
+
+    /// Waits for the child to exit by itself and returns everything it printed.
+    pub fn finish(mut self) -> Finished {
+        self.close_stdin();
+        let deadline = Instant::now() + TIMEOUT;
+        while self.next_line_until(deadline).is_some() {}
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return self.finished(status),
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+                Ok(None) => self.fail("closed its output but did not exit"),
+                Err(e) => self.fail(&format!("cannot wait for it: {e}")),
+            }
+        }
+    }
+
+    /// Kills the child and returns everything it printed until then.
+    pub fn kill(mut self) -> Finished {
+        let _ = self.child.kill();
+        let status = self.child.wait().expect("a killed child can be waited for");
+        self.close_stdin();
+        let deadline = Instant::now() + TIMEOUT;
+        while self.next_line_until(deadline).is_some() {}
+        self.finished(status)
+    }
+
+    /// Waits up to `grace` for the child to exit by itself, then kills it.
+    /// Returns whether it exited by itself, and what it printed.
+    pub fn stop_within(mut self, grace: Duration) -> (bool, Finished) {
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return (true, self.finish());
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        (false, self.kill())
+    }
+
+    /// Hands the line stream to the caller (the runner forwards it live).
+    /// The process is still killed when the returned `Proc` is dropped.
+    pub fn take_lines(&mut self) -> Receiver<Line> {
+        let (_, empty) = mpsc::channel();
+        self.streams_open = 0;
+        std::mem::replace(&mut self.lines, empty)
+    }
+
+    /// Waits for the child to exit, without a deadline (the runner's interactive mode,
+    /// where the learner decides when the client ends).
+    pub fn wait(&mut self) -> std::io::Result<ExitStatus> {
+        self.close_stdin();
+        self.child.wait()
+    }
+
+    fn finished(&mut self, status: ExitStatus) -> Finished {
+        let join = |stream| {
+            let mut text = String::new();
+            for line in self.seen.iter().filter(|l| l.stream == stream) {
+                text.push_str(&line.text);
+                text.push('\n');
+            }
+            text
+        };
+        Finished { status, stdout: join(Stream::Stdout), stderr: join(Stream::Stderr) }
+    }
+
+    /// Whether the child has exited.
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// Kills the child and fails the test, showing `why` and everything it printed.
+    pub fn fail(&mut self, why: &str) -> ! {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Whatever is already buffered helps explain the failure.
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        let printed = self.finished_text();
+        panic!("{} {why}.\n--- what it printed ---\n{printed}---", self.name);
+    }
+
+    fn finished_text(&self) -> String {
+        self.seen
+            .iter()
+            .map(|l| match l.stream {
+                Stream::Stdout => format!("{}\n", l.text),
+                Stream::Stderr => format!("(stderr) {}\n", l.text),
+            })
+            .collect()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The first line every lesson server prints is `listening on ADDRESS`: the address
+/// it really bound, so a server started on port 0 tells us which port it got.
+pub const LISTENING: &str = "listening on ";
+
+/// Starts a server on an ephemeral loopback port and waits until it listens.
+/// Returns the process and the address clients should connect to.
+pub fn start_server(name: &str, program: &Path, extra_args: &[String]) -> std::io::Result<(Proc, SocketAddr)> {
+    let mut args = vec!["--addr".to_string(), "127.0.0.1:0".to_string()];
+    args.extend_from_slice(extra_args);
+    let mut server = Proc::spawn(name, program, &args, Input::Piped)?;
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let Some(line) = server.next_line_until(deadline) else {
+            let printed = server.finished_text();
+            return Err(std::io::Error::other(format!("{name} exited before it listened:\n{printed}")));
+        };
+        if let Some(addr) = line.text.strip_prefix(LISTENING) {
+            let addr = addr.trim().parse().map_err(|e| {
+                std::io::Error::other(format!("{name} printed {:?}, not an address: {e}", line.text))
+            })?;
+            return Ok((server, addr));
+        }
+    }
+}
