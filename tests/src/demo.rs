@@ -32,11 +32,37 @@ pub struct DemoOutput {
     pub server_addr: SocketAddr,
 }
 
+/// A program and the arguments a demo gives it (besides `--addr`).
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub path: PathBuf,
+    pub args: Vec<String>,
+}
+
+impl Program {
+    pub fn new(path: impl Into<PathBuf>) -> Program {
+        Program { path: path.into(), args: Vec::new() }
+    }
+    pub fn arg(mut self, arg: &str) -> Program {
+        self.args.push(arg.to_string());
+        self
+    }
+    /// Starts this program as a server on an ephemeral loopback port.
+    pub fn start_server(&self) -> (Proc, SocketAddr) {
+        start_server("server", &self.path, &self.args).unwrap_or_else(|e| panic!("{e}"))
+    }
+    /// Starts this program as a client of `server`, its stdin a pipe.
+    pub fn start_client(&self, name: &str, server: SocketAddr) -> Proc {
+        let mut args = vec!["--addr".to_string(), server.to_string()];
+        args.extend(self.args.iter().cloned());
+        Proc::spawn(name, &self.path, &args, Input::Piped).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
 /// Runs a demo whose server ends by itself after its client leaves.
-pub fn run_demo(server_bin: &Path, client_bin: &Path, input: &[String]) -> DemoOutput {
-    let (server, server_addr) = start_server("server", server_bin, &[]).unwrap_or_else(|e| panic!("{e}"));
-    let mut client = Proc::spawn("client", client_bin, &["--addr".into(), server_addr.to_string()], Input::Piped)
-        .unwrap_or_else(|e| panic!("{e}"));
+pub fn run_demo(server: &Program, client: &Program, input: &[String]) -> DemoOutput {
+    let (server, server_addr) = server.start_server();
+    let mut client = client.start_client("client", server_addr);
     for line in input {
         client.send_line(line);
     }
@@ -47,8 +73,8 @@ pub fn run_demo(server_bin: &Path, client_bin: &Path, input: &[String]) -> DemoO
 
 /// Runs the demo `name` of the lesson in `lesson_dir` and asserts both transcripts,
 /// plus a clean exit and a silent stderr on both sides.
-pub fn check_demo(lesson_dir: &Path, name: &str, server_bin: &Path, client_bin: &Path) {
-    let out = run_demo(server_bin, client_bin, &demo_input(lesson_dir, name));
+pub fn check_demo(lesson_dir: &Path, name: &str, server: &Program, client: &Program) {
+    let out = run_demo(server, client, &demo_input(lesson_dir, name));
     for (side, finished) in [("server", &out.server), ("client", &out.client)] {
         assert!(
             finished.status.success() && finished.stderr.is_empty(),
@@ -57,7 +83,14 @@ pub fn check_demo(lesson_dir: &Path, name: &str, server_bin: &Path, client_bin: 
             finished.stdout,
             finished.stderr
         );
+    }
+    check_transcripts(lesson_dir, name, &[("server", &out.server), ("client", &out.client)], out.server_addr);
+}
+
+/// Compares what each named side printed with `transcripts/NAME.SIDE.txt`.
+pub fn check_transcripts(lesson_dir: &Path, name: &str, sides: &[(&str, &Finished)], server_addr: SocketAddr) {
+    for (side, finished) in sides {
         let golden = transcripts_dir(lesson_dir).join(format!("{name}.{side}.txt"));
-        assert_golden(&golden, &normalize(&finished.stdout, out.server_addr));
+        assert_golden(&golden, &normalize(&finished.stdout, server_addr));
     }
 }

@@ -3,12 +3,14 @@
 
 use std::path::Path;
 
+use workbook_harness::{Program, check_demo};
+
 #[test]
 fn demo_matches_the_chapter() {
-    workbook_harness::check_demo(
+    check_demo(
         Path::new(env!("CARGO_MANIFEST_DIR")),
         "demo",
-        Path::new(env!("CARGO_BIN_EXE_server-01")),
-        Path::new(env!("CARGO_BIN_EXE_client-01")),
+        &Program::new(env!("CARGO_BIN_EXE_server-01")),
+        &Program::new(env!("CARGO_BIN_EXE_client-01")),
     );
 }

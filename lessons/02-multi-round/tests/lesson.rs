@@ -1,0 +1,47 @@
+//! Lesson 2 end to end: the conversation, and both of its traps, proven on real
+//! processes over loopback.
+
+use std::path::Path;
+
+use workbook_harness::{Program, check_demo, check_transcripts};
+
+fn lesson_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+fn server() -> Program {
+    Program::new(env!("CARGO_BIN_EXE_server-02"))
+}
+fn client() -> Program {
+    Program::new(env!("CARGO_BIN_EXE_client-02"))
+}
+
+/// The fixed client skips the empty line, and the conversation goes on.
+#[test]
+fn demo_matches_the_chapter() {
+    check_demo(lesson_dir(), "demo", &server(), &client());
+}
+
+/// The trap: an empty line "sent" puts nothing on the wire. The client then waits
+/// for a reply, and the server is still waiting for a message. We end the standoff
+/// by killing the client; the server's next event is the closed connection, so it
+/// provably never received anything after "hello".
+#[test]
+fn an_empty_send_sends_nothing_and_both_sides_wait() {
+    let (server, addr) = server().start_server();
+    let mut client = client().arg("--send-empty").start_client("client", addr);
+    client.send_line("hello");
+    client.wait_for_text("HELLO");
+    client.send_line("");
+    client.wait_for_text("sent 0 bytes");
+    let client = client.kill();
+    let server = server.finish();
+    check_transcripts(lesson_dir(), "empty-line", &[("server", &server), ("client", &client)], addr);
+}
+
+/// The other trap: without the end-of-stream check the server keeps reading a
+/// closed connection, and every read returns 0 bytes at once. The demo server
+/// counts those reads and gives up after a bounded number.
+#[test]
+fn without_the_eof_check_the_server_spins() {
+    check_demo(lesson_dir(), "spin", &server().arg("--no-eof-check"), &client());
+}
