@@ -32,6 +32,7 @@ impl TestListener {
     /// read and write timeouts, so a silent peer fails the test instead of hanging it.
     /// `program` is the process expected to connect: if it exits first, the test
     /// fails at once with everything it printed (a `todo!()` panic, say).
+    #[track_caller]
     pub fn accept(&self, program: &mut Proc) -> (TcpStream, SocketAddr) {
         let deadline = Instant::now() + TIMEOUT;
         loop {

@@ -106,11 +106,12 @@ impl Proc {
     }
 
     /// Writes one line to the child's standard input.
+    #[track_caller]
     pub fn send_line(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().unwrap_or_else(|| panic!("{}: stdin is closed", self.name));
-        writeln!(stdin, "{line}")
-            .and_then(|()| stdin.flush())
-            .unwrap_or_else(|e| panic!("{}: cannot write to stdin: {e}", self.name));
+        let Some(stdin) = self.stdin.as_mut() else { panic!("{}: stdin is already closed", self.name) };
+        if let Err(e) = writeln!(stdin, "{line}").and_then(|()| stdin.flush()) {
+            self.fail(&format!("stopped reading its input before {line:?} ({e})"));
+        }
     }
 
     /// Closes the child's standard input: the child reads end-of-file (Ctrl-D in a terminal).
@@ -120,11 +121,13 @@ impl Proc {
 
     /// The next line the child prints on either stream, or `None` once both
     /// streams are closed. Panics (after killing the child) at the deadline.
+    #[track_caller]
     pub fn next_line(&mut self) -> Option<Line> {
         let deadline = Instant::now() + TIMEOUT;
         self.next_line_until(deadline)
     }
 
+    #[track_caller]
     fn next_line_until(&mut self, deadline: Instant) -> Option<Line> {
         while self.streams_open > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -141,6 +144,7 @@ impl Proc {
     }
 
     /// Waits until the child prints a stdout line that satisfies `wanted` and returns it.
+    #[track_caller]
     pub fn wait_for(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + TIMEOUT;
         loop {
@@ -153,11 +157,13 @@ impl Proc {
     }
 
     /// Waits for a stdout line that contains `needle`.
+    #[track_caller]
     pub fn wait_for_text(&mut self, needle: &str) -> String {
         self.wait_for(&format!("a line containing {needle:?}"), |line| line.contains(needle))
     }
 
     /// Waits for the child to exit by itself and returns everything it printed.
+    #[track_caller]
     pub fn finish(mut self) -> Finished {
         self.close_stdin();
         let deadline = Instant::now() + TIMEOUT;
@@ -173,6 +179,7 @@ impl Proc {
     }
 
     /// Kills the child and returns everything it printed until then.
+    #[track_caller]
     pub fn kill(mut self) -> Finished {
         let _ = self.child.kill();
         let status = self.child.wait().expect("a killed child can be waited for");
@@ -228,6 +235,7 @@ impl Proc {
     }
 
     /// Kills the child and fails the test, showing `why` and everything it printed.
+    #[track_caller]
     pub fn fail(&mut self, why: &str) -> ! {
         let _ = self.child.kill();
         let _ = self.child.wait();

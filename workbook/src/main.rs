@@ -1,1 +1,95 @@
-fn main() {}
+//! `workbook`: the runner behind the justfile.
+//!
+//! Every `just` recipe is one subcommand here, so each also works without just:
+//! `cargo wb lesson 2` is `just lesson 2`. The runner is split by concern:
+//! [`run`] plays a lesson (both sides in one terminal, or one side), [`homework`]
+//! checks, hints, resets and watches homework, [`checks`] is `just test`, and
+//! [`setup`] installs the pinned tools.
+
+mod checks;
+mod cmd;
+mod homework;
+mod run;
+mod setup;
+mod style;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The socket-workbook runner. `just --list` shows the same commands.
+#[derive(Parser)]
+#[command(name = "workbook", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run lesson N: its server on a free loopback port, its client in this terminal.
+    Lesson {
+        /// The lesson number, e.g. 2.
+        number: u32,
+        /// Replay the chapter's scripted demo instead of reading your keyboard.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run lesson N's server alone (default address 127.0.0.1:9999).
+    Server {
+        number: u32,
+        /// Arguments for the server, e.g. `--addr 127.0.0.1:7000`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run lesson N's client alone (default address 127.0.0.1:9999).
+    Client {
+        number: u32,
+        /// Arguments for the client, e.g. `--addr 127.0.0.1:7000`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Check homework N: run its tests against your code.
+    Check { number: u32 },
+    /// Show the hint for homework N.
+    Hint { number: u32 },
+    /// Re-check homework N every time you save (press Enter to re-check by hand).
+    Watch { number: u32 },
+    /// Restore homework N's starting code (your changes are lost).
+    Reset { number: u32 },
+    /// A table of lessons and homework, computed by running their checks.
+    Progress,
+    /// Everything CI checks: format, lints, lesson tests, homework checks, the book.
+    Test,
+    /// Build the book and serve it at http://localhost:3000.
+    Book,
+    /// Install the pinned tools (just, mdbook) if they are missing.
+    Setup,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Lesson { number, demo } => run::lesson(number, demo),
+        Command::Server { number, args } => run::one_side(number, run::Side::Server, &args),
+        Command::Client { number, args } => run::one_side(number, run::Side::Client, &args),
+        Command::Check { number } => homework::check(number),
+        Command::Hint { number } => homework::hint(number),
+        Command::Watch { number } => homework::watch(number),
+        Command::Reset { number } => homework::reset(number),
+        Command::Progress => homework::progress(),
+        Command::Test => checks::all(),
+        Command::Book => setup::serve_book(),
+        Command::Setup => setup::install(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("{} {message}", style::error("error:"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What every command returns: an exit code, or one line saying what went wrong.
+type Outcome = Result<ExitCode, String>;

@@ -1,0 +1,57 @@
+# socket-workbook: the learner's commands. `just` alone lists them.
+# Each recipe is one `cargo wb …` command (see .cargo/config.toml), so everything
+# here also works without just.
+
+set windows-shell := ["powershell.exe", "-NoLogo", "-Command"]
+
+# List the commands.
+default:
+    @just --list --unsorted
+
+# Run lesson N: server and client together in this terminal. Add --demo to replay the chapter's demo.
+lesson N *FLAGS:
+    cargo wb lesson {{N}} {{FLAGS}}
+
+# Replay lesson N's scripted demo (no typing needed).
+demo N:
+    cargo wb lesson {{N}} --demo
+
+# Run lesson N's server alone, e.g. `just server 2 --addr 127.0.0.1:7000`.
+server N *ARGS:
+    cargo wb server {{N}} {{ARGS}}
+
+# Run lesson N's client alone, e.g. `just client 2 --addr 127.0.0.1:7000`.
+client N *ARGS:
+    cargo wb client {{N}} {{ARGS}}
+
+# Check homework N.
+check N:
+    cargo wb check {{N}}
+
+# Show the hint for homework N.
+hint N:
+    cargo wb hint {{N}}
+
+# Re-check homework N whenever you save.
+watch N:
+    cargo wb watch {{N}}
+
+# Restore homework N's starting code.
+reset N:
+    cargo wb reset {{N}}
+
+# Which lessons and homework pass, computed by running their checks.
+progress:
+    cargo wb progress
+
+# Everything CI checks.
+test:
+    cargo wb test
+
+# Serve the book at http://localhost:3000.
+book:
+    cargo wb book
+
+# Install the pinned tools (just, mdbook) if missing.
+setup:
+    cargo wb setup

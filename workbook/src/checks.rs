@@ -1,0 +1,99 @@
+//! `just test`: everything CI checks, as named steps. Every step runs even when an
+//! earlier one failed, so one run shows every problem; the summary lists them.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use workbook_harness::workspace::{self, Lesson};
+
+use crate::homework::{Target, Verdict, run_check};
+use crate::{Outcome, cmd, setup, style};
+
+/// The longest any one step may take.
+const STEP_LIMIT: Duration = Duration::from_secs(1800);
+
+/// `just test`.
+pub fn all() -> Outcome {
+    let lessons = workspace::lessons().map_err(|e| format!("cannot read the lessons: {e}"))?;
+    let mut results: Vec<(String, Result<(), String>, Duration)> = Vec::new();
+    let mut step = |name: &str, run: &dyn Fn() -> Result<(), String>| {
+        println!("{}", style::bold(&format!("==> {name}")));
+        let started = Instant::now();
+        let result = run();
+        if let Err(why) = &result {
+            println!("{} {name}: {why}", style::error("✘"));
+        }
+        results.push((name.to_string(), result, started.elapsed()));
+    };
+
+    step("format (cargo fmt --check)", &|| cargo(&["fmt", "--all", "--check"]));
+    step("lints (cargo clippy, warnings are errors)", &|| {
+        cargo(&["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
+    });
+    step("lesson tests and whole-workbook checks (cargo test)", &|| {
+        let mut args = vec!["test", "--workspace", "--no-fail-fast"];
+        let excluded: Vec<String> = lessons.iter().map(Lesson::homework_package).collect();
+        for package in &excluded {
+            args.extend(["--exclude", package]);
+        }
+        cargo(&args)
+    });
+    for lesson in &lessons {
+        step(&format!("homework {}: the solution passes, the stub fails", lesson.number), &|| homework_proof(lesson));
+    }
+    step("the book builds (mdbook build)", &|| {
+        setup::require("mdbook")?;
+        let mut mdbook = std::process::Command::new("mdbook");
+        mdbook.current_dir(workspace::root()).args(["build", "book"]);
+        ok(cmd::inherited(mdbook, STEP_LIMIT)?.success(), "mdbook build failed")
+    });
+
+    println!("\n{}", style::bold("Summary"));
+    let failed = results.iter().filter(|(_, r, _)| r.is_err()).count();
+    for (name, result, took) in &results {
+        let mark = if result.is_ok() { style::good("✔") } else { style::error("✘") };
+        println!("{mark} {name} {}", style::dim(&format!("({:.1} s)", took.as_secs_f64())));
+    }
+    println!("steps: {} passed, {failed} failed", results.len() - failed);
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Runs `cargo ARGS` in the workspace with the terminal's output.
+fn cargo(args: &[&str]) -> Result<(), String> {
+    let mut cargo = workspace::cargo();
+    cargo.args(args);
+    let what = cmd::describe(&cargo);
+    ok(cmd::inherited(cargo, STEP_LIMIT)?.success(), &format!("`{what}` failed (see above)"))
+}
+
+fn ok(success: bool, why: &str) -> Result<(), String> {
+    if success { Ok(()) } else { Err(why.to_string()) }
+}
+
+/// The two-way proof for one homework, as rustlings' `dev check` does it: the
+/// reference solution passes the check, and the starting code fails it, so the
+/// check can tell a solved homework from an unsolved one.
+fn homework_proof(lesson: &Lesson) -> Result<(), String> {
+    let solution = run_check(lesson, Target::Solution)?;
+    if !matches!(solution.verdict, Verdict::Passed) {
+        print!("{}", solution.output);
+        return Err("the reference solution fails its own check".into());
+    }
+    let stub = run_check(lesson, Target::Learner)?;
+    match stub.verdict {
+        Verdict::Failed(tests) if !tests.is_empty() => {
+            println!("  {} solution passes; the stub fails {} checks, as it should", style::good("✔"), tests.len());
+            Ok(())
+        }
+        Verdict::Failed(_) | Verdict::DoesNotCompile => {
+            print!("{}", stub.output);
+            Err("the stub must compile and fail its check by a failing test".into())
+        }
+        Verdict::Passed => Err(format!(
+            "the stub in {}/src passes its check, so the check proves nothing. \
+             If you have solved this homework yourself, well done: `just reset {}` restores the stub",
+            crate::homework::rel(&lesson.homework_dir()),
+            lesson.number
+        )),
+    }
+}

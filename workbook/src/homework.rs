@@ -1,0 +1,211 @@
+//! Homework: check it, hint at it, watch it, reset it, and the progress table.
+//!
+//! A homework's check is the test file `lessons/NN-name/homework/tests/check.rs`.
+//! It runs against the learner's program (`homework-NN`) or, for CI's proof that
+//! the check can pass, the reference solution (`solution-NN`). Progress is never
+//! stored: it is computed by running the checks again.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, SystemTime};
+
+use workbook_harness::homework::CHECK_TARGET_VAR;
+use workbook_harness::workspace::{self, Lesson};
+
+use crate::cmd;
+use crate::{Outcome, style};
+
+/// The longest one homework check may take, build included.
+const CHECK_LIMIT: Duration = Duration::from_secs(600);
+
+/// Whose program a check runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Learner,
+    Solution,
+}
+
+/// How a check went.
+#[derive(Debug)]
+pub enum Verdict {
+    Passed,
+    /// The tests ran; these failed.
+    Failed(Vec<String>),
+    /// The program did not compile (the errors are in the output).
+    DoesNotCompile,
+}
+
+/// One run of a homework's check.
+#[derive(Debug)]
+pub struct CheckRun {
+    pub verdict: Verdict,
+    pub output: String,
+}
+
+/// Runs homework `lesson`'s check against `target`, capturing its output.
+pub fn run_check(lesson: &Lesson, target: Target) -> Result<CheckRun, String> {
+    let mut cargo = workspace::cargo();
+    cargo.args(["test", "--quiet", "--package", &lesson.homework_package(), "--test", "check", "--no-fail-fast"]);
+    if std::io::stdout().is_terminal() {
+        cargo.arg("--color=always");
+    }
+    // A panic in the learner's program shows its message, not a backtrace.
+    cargo.env("RUST_BACKTRACE", "0");
+    match target {
+        Target::Learner => cargo.env_remove(CHECK_TARGET_VAR),
+        Target::Solution => cargo.env(CHECK_TARGET_VAR, "solution"),
+    };
+    let step = cmd::captured(cargo, CHECK_LIMIT)?;
+    let failed: Vec<String> = step
+        .output
+        .lines()
+        .filter_map(|l| l.strip_prefix("---- ")?.strip_suffix(" stdout ----").map(str::to_string))
+        .collect();
+    let verdict = if step.status.success() {
+        Verdict::Passed
+    } else if step.output.contains("test result:") {
+        Verdict::Failed(failed)
+    } else {
+        Verdict::DoesNotCompile
+    };
+    Ok(CheckRun { verdict, output: step.output })
+}
+
+/// Where the chapter's homework section is, for messages.
+fn chapter_section(lesson: &Lesson) -> String {
+    format!("book/src/{}.md, section \"Homework\" (in the book: {}.html#homework)", lesson.slug, lesson.slug)
+}
+
+/// `just check N`.
+pub fn check(number: u32) -> Outcome {
+    let lesson = workspace::lesson(number)?;
+    println!("{}", style::dim(&format!("checking homework {number} ({})…", rel(&lesson.homework_dir().join("src")))));
+    let run = run_check(&lesson, Target::Learner)?;
+    Ok(report(number, &lesson, &run))
+}
+
+/// Prints the verdict of a learner's check run; returns the exit code for it.
+fn report(number: u32, lesson: &Lesson, run: &CheckRun) -> ExitCode {
+    match &run.verdict {
+        Verdict::Passed => {
+            println!("{} homework {number} passes every check. Well done!", style::good("✔"));
+            return ExitCode::SUCCESS;
+        }
+        Verdict::DoesNotCompile => {
+            print!("{}", run.output);
+            println!("{} homework {number} does not compile yet: the errors are above.", style::error("✘"));
+        }
+        Verdict::Failed(tests) => {
+            print!("{}", run.output);
+            println!(
+                "{} homework {number}: {} failing: {}",
+                style::error("✘"),
+                if tests.len() == 1 { "one check is" } else { "some checks are" },
+                style::bold(&tests.join(", "))
+            );
+            println!("  What each check expected is printed above, under its name.");
+        }
+    }
+    println!("  The task:    {}", rel(&lesson.homework_dir().join("src").join("main.rs")));
+    println!("  The chapter: {}", chapter_section(lesson));
+    println!("  A hint:      just hint {number}");
+    ExitCode::FAILURE
+}
+
+/// `just hint N`.
+pub fn hint(number: u32) -> Outcome {
+    let lesson = workspace::lesson(number)?;
+    let path = lesson.homework_dir().join("HINT.md");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", rel(&path)))?;
+    println!("{} {}\n", style::bold(&format!("Hint for homework {number}")), style::dim(&format!("({})", rel(&path))));
+    println!("{}", text.trim_end());
+    println!("\n{}", style::dim(&format!("Still stuck? The reference solution is {}.", rel(&lesson.homework_dir().join("solution").join("main.rs")))));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `just reset N`: restores `src/` of homework N as the last commit has it.
+pub fn reset(number: u32) -> Outcome {
+    let lesson = workspace::lesson(number)?;
+    let src = lesson.homework_dir().join("src");
+    let mut git = std::process::Command::new("git");
+    git.current_dir(workspace::root()).args(["checkout", "HEAD", "--"]).arg(&src);
+    let step = cmd::captured(git, Duration::from_secs(60))?;
+    if !step.status.success() {
+        return Err(format!("git could not restore {}: {}", rel(&src), step.output.trim()));
+    }
+    println!("{} homework {number} is back to its starting code ({}, as in your last commit).", style::good("✔"), rel(&src));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `just watch N`: re-checks after every save. Polls modification times once a
+/// second instead of asking for file events, so it works everywhere, including
+/// WSL folders and network drives where file events never arrive. Enter re-checks
+/// by hand.
+pub fn watch(number: u32) -> Outcome {
+    let lesson = workspace::lesson(number)?;
+    let watched = lesson.homework_dir().join("src");
+    let (enter_tx, enter) = mpsc::channel();
+    thread::spawn(move || {
+        for _ in std::io::stdin().lock().lines() {
+            if enter_tx.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut last = newest_change(&watched);
+    loop {
+        let run = run_check(&lesson, Target::Learner)?;
+        let code = report(number, &lesson, &run);
+        if code == ExitCode::SUCCESS {
+            return Ok(code);
+        }
+        println!("{}", style::dim(&format!("watching {} — save to re-check, Enter to re-check now, Ctrl-C to stop", rel(&watched))));
+        loop {
+            match enter.recv_timeout(Duration::from_secs(1)) {
+                Ok(()) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) | Err(mpsc::RecvTimeoutError::Disconnected) => {}
+            }
+            let now = newest_change(&watched);
+            if now != last {
+                last = now;
+                break;
+            }
+        }
+    }
+}
+
+/// The newest modification time of any file under `dir`.
+fn newest_change(dir: &Path) -> Option<SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let time = if entry.path().is_dir() { newest_change(&entry.path()) } else { entry.metadata().ok()?.modified().ok() };
+        newest = newest.max(time);
+    }
+    newest
+}
+
+/// `just progress`: lessons and homework, ✔ or ✘, by running their checks now.
+pub fn progress() -> Outcome {
+    let lessons = workspace::lessons().map_err(|e| format!("cannot read the lessons: {e}"))?;
+    println!("{}", style::dim("running every lesson's tests and every homework check; this takes a little while…"));
+    println!("{}", style::bold(&format!("{:<26} {:<8} {}", "lesson", "tests", "homework")));
+    for lesson in &lessons {
+        let mut cargo = workspace::cargo();
+        cargo.args(["test", "--quiet", "--package", &lesson.package()]);
+        let tests = cmd::captured(cargo, CHECK_LIMIT)?.status.success();
+        let homework = matches!(run_check(lesson, Target::Learner)?.verdict, Verdict::Passed);
+        let mark = |ok: bool| if ok { style::good("✔") } else { style::error("✘") };
+        println!("{:<26} {}        {}", lesson.slug, mark(tests), mark(homework));
+    }
+    println!("{}", style::dim("`just check N` shows what a homework still needs."));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A path relative to the workspace root, for messages.
+pub fn rel(path: &Path) -> String {
+    let root = workspace::root();
+    path.strip_prefix(&root).map(PathBuf::from).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}

@@ -1,0 +1,99 @@
+//! Playing a lesson: `just lesson N` runs both sides in one terminal, `just server N`
+//! and `just client N` one side each (the two-terminal way).
+
+use std::io::Write;
+use std::process::{Command, ExitCode};
+use std::sync::mpsc::Receiver;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use workbook_harness::process::{Input, Line, Proc, Stream, start_server};
+use workbook_harness::workspace::{self, Lesson};
+use workbook_harness::demo_input;
+
+use crate::{Outcome, style};
+
+/// How long the server may take to finish by itself once the client has ended
+/// (lessons 1 to 3 exit after their client; lesson 4's server never does).
+const SERVER_GRACE: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, Copy)]
+pub enum Side {
+    Server,
+    Client,
+}
+
+/// The prefix for each side's lines: `[server] ` or `[client] `.
+fn prefix(side: Side) -> String {
+    match side {
+        Side::Server => style::server("[server]"),
+        Side::Client => style::client("[client]"),
+    }
+}
+
+/// Prints each line with its side's prefix, until the process's output ends.
+fn forward(lines: Receiver<Line>, side: Side) -> JoinHandle<()> {
+    thread::spawn(move || {
+        for line in lines {
+            let text = match line.stream {
+                Stream::Stdout => line.text,
+                Stream::Stderr => style::error(&line.text),
+            };
+            // One println per line: the two sides' lines never mix within a line.
+            println!("{} {text}", prefix(side));
+        }
+    })
+}
+
+/// Builds both programs of a lesson and returns their paths.
+fn build(lesson: &Lesson) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
+    let server = workspace::build_program(&lesson.package(), &lesson.server_bin()).map_err(|e| e.to_string())?;
+    let client = workspace::build_program(&lesson.package(), &lesson.client_bin()).map_err(|e| e.to_string())?;
+    Ok((server, client))
+}
+
+/// `just lesson N`: the server on a free loopback port, the client in this terminal.
+pub fn lesson(number: u32, demo: bool) -> Outcome {
+    let lesson = workspace::lesson(number)?;
+    let (server_path, client_path) = build(&lesson)?;
+    let (mut server, addr) = start_server("server", &server_path, &[]).map_err(|e| e.to_string())?;
+    let server_lines = forward(server.take_lines(), Side::Server);
+    println!("{} {}", prefix(Side::Server), format_args!("listening on {addr}"));
+
+    let input = if demo { Input::Piped } else { Input::Inherit };
+    let args = ["--addr".to_string(), addr.to_string()];
+    let mut client = Proc::spawn("client", &client_path, &args, input).map_err(|e| e.to_string())?;
+    let client_lines = forward(client.take_lines(), Side::Client);
+    if demo {
+        let script = demo_input(&lesson.dir, "demo");
+        println!("{}", style::dim(&format!("(replaying transcripts/demo.stdin: {} lines)", script.len())));
+        for line in script {
+            client.send_line(&line);
+        }
+    } else {
+        let how = "type a line and press Enter; Ctrl-D ends the client (Ctrl-Z, Enter on Windows); Ctrl-C stops both";
+        println!("{}", style::dim(&format!("(lesson {number}: {how})")));
+    }
+    let status = client.wait().map_err(|e| format!("cannot wait for the client: {e}"))?;
+    let _ = client_lines.join();
+
+    let (by_itself, _) = server.stop_within(SERVER_GRACE);
+    let _ = server_lines.join();
+    if !by_itself {
+        println!("{}", style::dim("(the client has ended, so the server was stopped)"));
+    }
+    std::io::stdout().flush().ok();
+    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `just server N` / `just client N`: one side, with the terminal to itself.
+pub fn one_side(number: u32, side: Side, args: &[String]) -> Outcome {
+    let lesson = workspace::lesson(number)?;
+    let bin = match side {
+        Side::Server => lesson.server_bin(),
+        Side::Client => lesson.client_bin(),
+    };
+    let path = workspace::build_program(&lesson.package(), &bin).map_err(|e| e.to_string())?;
+    let status = Command::new(&path).args(args).status().map_err(|e| format!("cannot start {bin}: {e}"))?;
+    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
