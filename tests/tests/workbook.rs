@@ -1,0 +1,188 @@
+//! Whole-workbook checks: the book and the lessons agree.
+//!
+//! mdBook does not fail on an include of a missing file or anchor: it prints a
+//! warning and renders the page without the code. These tests fail instead.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use workbook_harness::golden::{assert_golden, normalize};
+use workbook_harness::process::{Input, Proc};
+use workbook_harness::workspace::{self, Lesson, build_program};
+use workbook_harness::{refused_addr, start_server};
+
+fn book_src() -> PathBuf {
+    workspace::root().join("book").join("src")
+}
+
+fn lessons() -> Vec<Lesson> {
+    let lessons = workspace::lessons().unwrap();
+    assert!(!lessons.is_empty(), "no lessons found");
+    lessons
+}
+
+/// Every Markdown file of the book, with its text.
+fn chapters() -> Vec<(PathBuf, String)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        for entry in fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                let text = fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&book_src(), &mut out);
+    out.sort();
+    out
+}
+
+/// One `{{#include PATH}}` or `{{#include PATH:ANCHOR}}` (also `#rustdoc_include`).
+#[derive(Debug)]
+struct Include {
+    chapter: PathBuf,
+    file: PathBuf,
+    anchor: Option<String>,
+}
+
+fn includes() -> Vec<Include> {
+    let mut found = Vec::new();
+    for (chapter, text) in chapters() {
+        for piece in text.split("{{#").skip(1) {
+            let Some(body) = piece.split("}}").next() else { continue };
+            let mut words = body.split_whitespace();
+            let (Some(kind), Some(target)) = (words.next(), words.next()) else { continue };
+            if kind != "include" && kind != "rustdoc_include" {
+                continue;
+            }
+            let (file, selector) = match target.split_once(':') {
+                Some((file, selector)) => (file, Some(selector)),
+                None => (target, None),
+            };
+            // A selector of digits is a line range; anything else is an anchor name.
+            let anchor = selector.filter(|s| !s.chars().all(|c| c.is_ascii_digit() || c == ':')).map(str::to_string);
+            let file = chapter.parent().unwrap().join(file);
+            found.push(Include { chapter: chapter.clone(), file, anchor });
+        }
+    }
+    found
+}
+
+#[test]
+fn every_include_names_a_file_and_anchor_that_exist() {
+    let includes = includes();
+    assert!(includes.len() > 10, "expected the chapters to include lesson code; found {}", includes.len());
+    let mut problems = Vec::new();
+    for inc in &includes {
+        let chapter = inc.chapter.strip_prefix(workspace::root()).unwrap().display().to_string();
+        let Ok(text) = fs::read_to_string(&inc.file) else {
+            problems.push(format!("{chapter}: includes a missing file {}", inc.file.display()));
+            continue;
+        };
+        if let Some(anchor) = &inc.anchor {
+            let start = text.lines().any(|l| l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR: {anchor}"));
+            let end = text.lines().any(|l| l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR_END: {anchor}"));
+            if !(start && end) {
+                problems.push(format!("{chapter}: {} has no anchor {anchor:?}", inc.file.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "broken includes:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_lesson_has_a_chapter_listed_in_the_summary() {
+    let summary = fs::read_to_string(book_src().join("SUMMARY.md")).unwrap();
+    for lesson in lessons() {
+        let chapter = format!("{}.md", lesson.slug);
+        assert!(lesson.chapter().exists(), "lesson {} has no chapter book/src/{chapter}", lesson.slug);
+        assert!(summary.contains(&format!("({chapter})")), "SUMMARY.md does not list {chapter}");
+        let source_page = format!("source/{}.md", lesson.slug);
+        assert!(summary.contains(&format!("({source_page})")), "SUMMARY.md does not list {source_page}");
+    }
+}
+
+/// The output the book shows is the output the tests compare: every golden
+/// transcript must be included by a chapter, so none drifts out of sight.
+#[test]
+fn every_golden_transcript_is_shown_in_the_book() {
+    let included: BTreeSet<PathBuf> = includes().into_iter().filter_map(|i| fs::canonicalize(i.file).ok()).collect();
+    let mut missing = Vec::new();
+    for lesson in lessons() {
+        for entry in fs::read_dir(lesson.dir.join("transcripts")).unwrap().flatten() {
+            let path = fs::canonicalize(entry.path()).unwrap();
+            if !included.contains(&path) {
+                missing.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(missing.is_empty(), "transcripts no chapter includes:\n{}", missing.join("\n"));
+}
+
+/// Runs a lesson program with `args` and returns what it printed once it exits.
+fn run(lesson: &Lesson, bin: &str, args: &[String]) -> workbook_harness::Finished {
+    let path = build_program(&lesson.package(), bin).unwrap();
+    Proc::spawn(bin, &path, args, Input::Piped).unwrap().finish()
+}
+
+#[test]
+fn every_program_has_help() {
+    for lesson in lessons() {
+        for bin in [lesson.server_bin(), lesson.client_bin()] {
+            let out = run(&lesson, &bin, &["--help".into()]);
+            assert!(out.status.success() && out.stdout.contains("--addr"), "{bin} --help:\n{}{}", out.stdout, out.stderr);
+        }
+    }
+}
+
+/// The first errors a learner meets are one clear line, never a panic.
+#[test]
+fn first_errors_are_one_clear_line() {
+    let one_line = |what: &str, out: &workbook_harness::Finished, needle: &str| {
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert!(
+            !out.status.success() && lines.len() == 1 && lines[0].starts_with("error: ") && lines[0].contains(needle),
+            "{what}: expected one line `error: …{needle}…`, got:\n{}",
+            out.stderr
+        );
+    };
+    for lesson in lessons() {
+        let refused = run(&lesson, &lesson.client_bin(), &["--addr".into(), refused_addr().to_string()]);
+        one_line(&format!("{} with no server", lesson.client_bin()), &refused, "connection refused");
+
+        let path = build_program(&lesson.package(), &lesson.server_bin()).unwrap();
+        let (_first, addr) = start_server("first server", &path, &[]).unwrap();
+        let in_use = run(&lesson, &lesson.server_bin(), &["--addr".into(), addr.to_string()]);
+        one_line(&format!("{} on a busy address", lesson.server_bin()), &in_use, "already in use");
+
+        let bad = run(&lesson, &lesson.client_bin(), &["--addr".into(), "nonsense".into()]);
+        one_line(&format!("{} --addr nonsense", lesson.client_bin()), &bad, "not an address");
+    }
+}
+
+/// `just lesson N --demo` shows each side's lines exactly as the chapter does.
+#[test]
+fn the_runner_replays_each_demo_as_the_chapter_shows_it() {
+    let runner = build_program("workbook", "workbook").unwrap();
+    for lesson in lessons() {
+        let args = ["lesson".to_string(), lesson.number.to_string(), "--demo".into()];
+        let out = Proc::spawn("the runner", &runner, &args, Input::Piped).unwrap().finish();
+        assert!(out.status.success(), "lesson {} --demo failed:\n{}{}", lesson.number, out.stdout, out.stderr);
+        let addr = out
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("[server] listening on "))
+            .and_then(|a| a.parse().ok())
+            .expect("the runner shows the server's address");
+        for side in ["server", "client"] {
+            let prefix = format!("[{side}] ");
+            let lines: String = out.stdout.lines().filter_map(|l| l.strip_prefix(&prefix)).map(|l| format!("{l}\n")).collect();
+            let golden = lesson.dir.join("transcripts").join(format!("demo.{side}.txt"));
+            assert_golden(&golden, &normalize(&lines, addr));
+        }
+    }
+}
