@@ -41,7 +41,10 @@ pub struct Program {
 
 impl Program {
     pub fn new(path: impl Into<PathBuf>) -> Program {
-        Program { path: path.into(), args: Vec::new() }
+        Program {
+            path: path.into(),
+            args: Vec::new(),
+        }
     }
     pub fn arg(mut self, arg: &str) -> Program {
         self.args.push(arg.to_string());
@@ -68,7 +71,11 @@ pub fn run_demo(server: &Program, client: &Program, input: &[String]) -> DemoOut
     }
     let client = client.finish();
     let server = server.finish();
-    DemoOutput { server, client, server_addr }
+    DemoOutput {
+        server,
+        client,
+        server_addr,
+    }
 }
 
 /// Runs the demo `name` of the lesson in `lesson_dir` and asserts both transcripts,
@@ -84,7 +91,12 @@ pub fn check_demo(lesson_dir: &Path, name: &str, server: &Program, client: &Prog
             finished.stderr
         );
     }
-    check_transcripts(lesson_dir, name, &[("server", &out.server), ("client", &out.client)], out.server_addr);
+    check_transcripts(
+        lesson_dir,
+        name,
+        &[("server", &out.server), ("client", &out.client)],
+        out.server_addr,
+    );
 }
 
 /// Compares what each named side printed with `transcripts/NAME.SIDE.txt`.

@@ -44,7 +44,10 @@ pub fn assert_golden(path: &Path, actual: &str) {
         return;
     }
     let expected = fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!("cannot read golden file {}: {e}\n(run with UPDATE_GOLDEN=1 to create it)", path.display())
+        panic!(
+            "cannot read golden file {}: {e}\n(run with UPDATE_GOLDEN=1 to create it)",
+            path.display()
+        )
     });
     // Git on Windows may check text files out with CRLF line endings.
     let expected = expected.replace("\r\n", "\n");

@@ -17,8 +17,8 @@ pub mod peer;
 pub mod process;
 pub mod workspace;
 
-pub use pretty_assertions;
 pub use demo::{Program, check_demo, check_transcripts, demo_input, run_demo};
 pub use golden::{assert_golden, normalize};
 pub use peer::{TestListener, connect, refused_addr};
+pub use pretty_assertions;
 pub use process::{Finished, Input, Proc, start_server};

@@ -19,7 +19,9 @@ impl TestListener {
     /// Listens on 127.0.0.1 on a port the kernel picks.
     pub fn bind() -> TestListener {
         let listener = TcpListener::bind("127.0.0.1:0").expect("can listen on loopback");
-        listener.set_nonblocking(true).expect("can make the listener non-blocking");
+        listener
+            .set_nonblocking(true)
+            .expect("can make the listener non-blocking");
         TestListener { listener }
     }
 
@@ -40,7 +42,9 @@ impl TestListener {
                 Ok((stream, peer)) => {
                     stream.set_nonblocking(false).expect("can make the stream blocking");
                     stream.set_read_timeout(Some(TIMEOUT)).expect("can set a read timeout");
-                    stream.set_write_timeout(Some(TIMEOUT)).expect("can set a write timeout");
+                    stream
+                        .set_write_timeout(Some(TIMEOUT))
+                        .expect("can set a write timeout");
                     return (stream, peer);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -61,13 +65,17 @@ impl TestListener {
 /// A loopback address where nothing listens: connecting to it is refused.
 pub fn refused_addr() -> SocketAddr {
     // Bind a port, then free it by dropping the listener.
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("can bind loopback")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("can bind loopback")
 }
 
 /// Connects to `addr` with read and write timeouts set.
 pub fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect_timeout(&addr, TIMEOUT).unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
     stream.set_read_timeout(Some(TIMEOUT)).expect("can set a read timeout");
-    stream.set_write_timeout(Some(TIMEOUT)).expect("can set a write timeout");
+    stream
+        .set_write_timeout(Some(TIMEOUT))
+        .expect("can set a write timeout");
     stream
 }

@@ -78,7 +78,10 @@ impl Proc {
         let (tx, lines) = mpsc::channel();
         let out = child.stdout.take().expect("stdout is piped");
         let err = child.stderr.take().expect("stderr is piped");
-        for (reader, stream) in [(Box::new(out) as Box<dyn Read + Send>, Stream::Stdout), (Box::new(err), Stream::Stderr)] {
+        for (reader, stream) in [
+            (Box::new(out) as Box<dyn Read + Send>, Stream::Stdout),
+            (Box::new(err), Stream::Stderr),
+        ] {
             let tx = tx.clone();
             thread::spawn(move || {
                 for text in BufReader::new(reader).lines() {
@@ -108,7 +111,9 @@ impl Proc {
     /// Writes one line to the child's standard input.
     #[track_caller]
     pub fn send_line(&mut self, line: &str) {
-        let Some(stdin) = self.stdin.as_mut() else { panic!("{}: stdin is already closed", self.name) };
+        let Some(stdin) = self.stdin.as_mut() else {
+            panic!("{}: stdin is already closed", self.name)
+        };
         if let Err(e) = writeln!(stdin, "{line}").and_then(|()| stdin.flush()) {
             self.fail(&format!("stopped reading its input before {line:?} ({e})"));
         }
@@ -226,7 +231,11 @@ impl Proc {
             }
             text
         };
-        Finished { status, stdout: join(Stream::Stdout), stderr: join(Stream::Stderr) }
+        Finished {
+            status,
+            stdout: join(Stream::Stdout),
+            stderr: join(Stream::Stderr),
+        }
     }
 
     /// Whether the child has exited.
@@ -281,12 +290,15 @@ pub fn start_server(name: &str, program: &Path, extra_args: &[String]) -> std::i
     loop {
         let Some(line) = server.next_line_until(deadline) else {
             let printed = server.finished_text();
-            return Err(std::io::Error::other(format!("{name} exited before it listened:\n{printed}")));
+            return Err(std::io::Error::other(format!(
+                "{name} exited before it listened:\n{printed}"
+            )));
         };
         if let Some(addr) = line.text.strip_prefix(LISTENING) {
-            let addr = addr.trim().parse().map_err(|e| {
-                std::io::Error::other(format!("{name} printed {:?}, not an address: {e}", line.text))
-            })?;
+            let addr = addr
+                .trim()
+                .parse()
+                .map_err(|e| std::io::Error::other(format!("{name} printed {:?}, not an address: {e}", line.text)))?;
             return Ok((server, addr));
         }
     }

@@ -8,7 +8,10 @@ use std::process::{Command, Stdio};
 
 /// The workspace root (the folder with the top-level `Cargo.toml`).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// One lesson crate: `lessons/NN-name/`.
@@ -56,10 +59,16 @@ pub fn lessons() -> io::Result<Vec<Lesson>> {
     for entry in std::fs::read_dir(root().join("lessons"))? {
         let entry = entry?;
         let slug = entry.file_name().to_string_lossy().into_owned();
-        let Some((digits, _)) = slug.split_once('-') else { continue };
+        let Some((digits, _)) = slug.split_once('-') else {
+            continue;
+        };
         let Ok(number) = digits.parse() else { continue };
         if entry.file_type()?.is_dir() {
-            lessons.push(Lesson { number, slug, dir: entry.path() });
+            lessons.push(Lesson {
+                number,
+                slug,
+                dir: entry.path(),
+            });
         }
     }
     lessons.sort_by_key(|l| l.number);
@@ -86,19 +95,33 @@ pub fn cargo() -> Command {
 /// Compiler errors go to the terminal as usual.
 pub fn build_program(package: &str, bin: &str) -> io::Result<PathBuf> {
     let output = cargo()
-        .args(["build", "--quiet", "--message-format=json-render-diagnostics", "--package", package, "--bin", bin])
+        .args([
+            "build",
+            "--quiet",
+            "--message-format=json-render-diagnostics",
+            "--package",
+            package,
+            "--bin",
+            bin,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .output()?;
     if !output.status.success() {
-        return Err(io::Error::other(format!("`cargo build -p {package} --bin {bin}` failed")));
+        return Err(io::Error::other(format!(
+            "`cargo build -p {package} --bin {bin}` failed"
+        )));
     }
     for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
         let is_bin = msg["target"]["name"] == bin && msg["target"]["kind"][0] == "bin";
         if let (true, Some(exe)) = (is_bin, msg["executable"].as_str()) {
             return Ok(PathBuf::from(exe));
         }
     }
-    Err(io::Error::other(format!("cargo built {package} but named no program {bin}")))
+    Err(io::Error::other(format!(
+        "cargo built {package} but named no program {bin}"
+    )))
 }

@@ -55,7 +55,9 @@ fn includes() -> Vec<Include> {
         for piece in text.split("{{#").skip(1) {
             let Some(body) = piece.split("}}").next() else { continue };
             let mut words = body.split_whitespace();
-            let (Some(kind), Some(target)) = (words.next(), words.next()) else { continue };
+            let (Some(kind), Some(target)) = (words.next(), words.next()) else {
+                continue;
+            };
             if kind != "include" && kind != "rustdoc_include" {
                 continue;
             }
@@ -64,9 +66,15 @@ fn includes() -> Vec<Include> {
                 None => (target, None),
             };
             // A selector of digits is a line range; anything else is an anchor name.
-            let anchor = selector.filter(|s| !s.chars().all(|c| c.is_ascii_digit() || c == ':')).map(str::to_string);
+            let anchor = selector
+                .filter(|s| !s.chars().all(|c| c.is_ascii_digit() || c == ':'))
+                .map(str::to_string);
             let file = chapter.parent().unwrap().join(file);
-            found.push(Include { chapter: chapter.clone(), file, anchor });
+            found.push(Include {
+                chapter: chapter.clone(),
+                file,
+                anchor,
+            });
         }
     }
     found
@@ -75,17 +83,30 @@ fn includes() -> Vec<Include> {
 #[test]
 fn every_include_names_a_file_and_anchor_that_exist() {
     let includes = includes();
-    assert!(includes.len() > 10, "expected the chapters to include lesson code; found {}", includes.len());
+    assert!(
+        includes.len() > 10,
+        "expected the chapters to include lesson code; found {}",
+        includes.len()
+    );
     let mut problems = Vec::new();
     for inc in &includes {
-        let chapter = inc.chapter.strip_prefix(workspace::root()).unwrap().display().to_string();
+        let chapter = inc
+            .chapter
+            .strip_prefix(workspace::root())
+            .unwrap()
+            .display()
+            .to_string();
         let Ok(text) = fs::read_to_string(&inc.file) else {
             problems.push(format!("{chapter}: includes a missing file {}", inc.file.display()));
             continue;
         };
         if let Some(anchor) = &inc.anchor {
-            let start = text.lines().any(|l| l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR: {anchor}"));
-            let end = text.lines().any(|l| l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR_END: {anchor}"));
+            let start = text
+                .lines()
+                .any(|l| l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR: {anchor}"));
+            let end = text
+                .lines()
+                .any(|l| l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR_END: {anchor}"));
             if !(start && end) {
                 problems.push(format!("{chapter}: {} has no anchor {anchor:?}", inc.file.display()));
             }
@@ -99,10 +120,20 @@ fn every_lesson_has_a_chapter_listed_in_the_summary() {
     let summary = fs::read_to_string(book_src().join("SUMMARY.md")).unwrap();
     for lesson in lessons() {
         let chapter = format!("{}.md", lesson.slug);
-        assert!(lesson.chapter().exists(), "lesson {} has no chapter book/src/{chapter}", lesson.slug);
-        assert!(summary.contains(&format!("({chapter})")), "SUMMARY.md does not list {chapter}");
+        assert!(
+            lesson.chapter().exists(),
+            "lesson {} has no chapter book/src/{chapter}",
+            lesson.slug
+        );
+        assert!(
+            summary.contains(&format!("({chapter})")),
+            "SUMMARY.md does not list {chapter}"
+        );
         let source_page = format!("source/{}.md", lesson.slug);
-        assert!(summary.contains(&format!("({source_page})")), "SUMMARY.md does not list {source_page}");
+        assert!(
+            summary.contains(&format!("({source_page})")),
+            "SUMMARY.md does not list {source_page}"
+        );
     }
 }
 
@@ -110,7 +141,10 @@ fn every_lesson_has_a_chapter_listed_in_the_summary() {
 /// transcript must be included by a chapter, so none drifts out of sight.
 #[test]
 fn every_golden_transcript_is_shown_in_the_book() {
-    let included: BTreeSet<PathBuf> = includes().into_iter().filter_map(|i| fs::canonicalize(i.file).ok()).collect();
+    let included: BTreeSet<PathBuf> = includes()
+        .into_iter()
+        .filter_map(|i| fs::canonicalize(i.file).ok())
+        .collect();
     let mut missing = Vec::new();
     for lesson in lessons() {
         for entry in fs::read_dir(lesson.dir.join("transcripts")).unwrap().flatten() {
@@ -120,7 +154,11 @@ fn every_golden_transcript_is_shown_in_the_book() {
             }
         }
     }
-    assert!(missing.is_empty(), "transcripts no chapter includes:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "transcripts no chapter includes:\n{}",
+        missing.join("\n")
+    );
 }
 
 /// Runs a lesson program with `args` and returns what it printed once it exits.
@@ -134,7 +172,12 @@ fn every_program_has_help() {
     for lesson in lessons() {
         for bin in [lesson.server_bin(), lesson.client_bin()] {
             let out = run(&lesson, &bin, &["--help".into()]);
-            assert!(out.status.success() && out.stdout.contains("--addr"), "{bin} --help:\n{}{}", out.stdout, out.stderr);
+            assert!(
+                out.status.success() && out.stdout.contains("--addr"),
+                "{bin} --help:\n{}{}",
+                out.stdout,
+                out.stderr
+            );
         }
     }
 }
@@ -151,16 +194,32 @@ fn first_errors_are_one_clear_line() {
         );
     };
     for lesson in lessons() {
-        let refused = run(&lesson, &lesson.client_bin(), &["--addr".into(), refused_addr().to_string()]);
-        one_line(&format!("{} with no server", lesson.client_bin()), &refused, "connection refused");
+        let refused = run(
+            &lesson,
+            &lesson.client_bin(),
+            &["--addr".into(), refused_addr().to_string()],
+        );
+        one_line(
+            &format!("{} with no server", lesson.client_bin()),
+            &refused,
+            "connection refused",
+        );
 
         let path = build_program(&lesson.package(), &lesson.server_bin()).unwrap();
         let (_first, addr) = start_server("first server", &path, &[]).unwrap();
         let in_use = run(&lesson, &lesson.server_bin(), &["--addr".into(), addr.to_string()]);
-        one_line(&format!("{} on a busy address", lesson.server_bin()), &in_use, "already in use");
+        one_line(
+            &format!("{} on a busy address", lesson.server_bin()),
+            &in_use,
+            "already in use",
+        );
 
         let bad = run(&lesson, &lesson.client_bin(), &["--addr".into(), "nonsense".into()]);
-        one_line(&format!("{} --addr nonsense", lesson.client_bin()), &bad, "not an address");
+        one_line(
+            &format!("{} --addr nonsense", lesson.client_bin()),
+            &bad,
+            "not an address",
+        );
     }
 }
 
@@ -170,8 +229,16 @@ fn the_runner_replays_each_demo_as_the_chapter_shows_it() {
     let runner = build_program("workbook", "workbook").unwrap();
     for lesson in lessons() {
         let args = ["lesson".to_string(), lesson.number.to_string(), "--demo".into()];
-        let out = Proc::spawn("the runner", &runner, &args, Input::Piped).unwrap().finish();
-        assert!(out.status.success(), "lesson {} --demo failed:\n{}{}", lesson.number, out.stdout, out.stderr);
+        let out = Proc::spawn("the runner", &runner, &args, Input::Piped)
+            .unwrap()
+            .finish();
+        assert!(
+            out.status.success(),
+            "lesson {} --demo failed:\n{}{}",
+            lesson.number,
+            out.stdout,
+            out.stderr
+        );
         let addr = out
             .stdout
             .lines()
@@ -180,7 +247,12 @@ fn the_runner_replays_each_demo_as_the_chapter_shows_it() {
             .expect("the runner shows the server's address");
         for side in ["server", "client"] {
             let prefix = format!("[{side}] ");
-            let lines: String = out.stdout.lines().filter_map(|l| l.strip_prefix(&prefix)).map(|l| format!("{l}\n")).collect();
+            let lines: String = out
+                .stdout
+                .lines()
+                .filter_map(|l| l.strip_prefix(&prefix))
+                .map(|l| format!("{l}\n"))
+                .collect();
             let golden = lesson.dir.join("transcripts").join(format!("demo.{side}.txt"));
             assert_golden(&golden, &normalize(&lines, addr));
         }

@@ -28,7 +28,15 @@ pub fn all() -> Outcome {
 
     step("format (cargo fmt --check)", &|| cargo(&["fmt", "--all", "--check"]));
     step("lints (cargo clippy, warnings are errors)", &|| {
-        cargo(&["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
+        cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ])
     });
     step("lesson tests and whole-workbook checks (cargo test)", &|| {
         let mut args = vec!["test", "--workspace", "--no-fail-fast"];
@@ -39,7 +47,10 @@ pub fn all() -> Outcome {
         cargo(&args)
     });
     for lesson in &lessons {
-        step(&format!("homework {}: the solution passes, the stub fails", lesson.number), &|| homework_proof(lesson));
+        step(
+            &format!("homework {}: the solution passes, the stub fails", lesson.number),
+            &|| homework_proof(lesson),
+        );
     }
     step("the book builds (mdbook build)", &|| {
         setup::require("mdbook")?;
@@ -51,11 +62,22 @@ pub fn all() -> Outcome {
     println!("\n{}", style::bold("Summary"));
     let failed = results.iter().filter(|(_, r, _)| r.is_err()).count();
     for (name, result, took) in &results {
-        let mark = if result.is_ok() { style::good("✔") } else { style::error("✘") };
-        println!("{mark} {name} {}", style::dim(&format!("({:.1} s)", took.as_secs_f64())));
+        let mark = if result.is_ok() {
+            style::good("✔")
+        } else {
+            style::error("✘")
+        };
+        println!(
+            "{mark} {name} {}",
+            style::dim(&format!("({:.1} s)", took.as_secs_f64()))
+        );
     }
     println!("steps: {} passed, {failed} failed", results.len() - failed);
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Runs `cargo ARGS` in the workspace with the terminal's output.
@@ -63,7 +85,10 @@ fn cargo(args: &[&str]) -> Result<(), String> {
     let mut cargo = workspace::cargo();
     cargo.args(args);
     let what = cmd::describe(&cargo);
-    ok(cmd::inherited(cargo, STEP_LIMIT)?.success(), &format!("`{what}` failed (see above)"))
+    ok(
+        cmd::inherited(cargo, STEP_LIMIT)?.success(),
+        &format!("`{what}` failed (see above)"),
+    )
 }
 
 fn ok(success: bool, why: &str) -> Result<(), String> {
@@ -82,7 +107,11 @@ fn homework_proof(lesson: &Lesson) -> Result<(), String> {
     let stub = run_check(lesson, Target::Learner)?;
     match stub.verdict {
         Verdict::Failed(tests) if !tests.is_empty() => {
-            println!("  {} solution passes; the stub fails {} checks, as it should", style::good("✔"), tests.len());
+            println!(
+                "  {} solution passes; the stub fails {} checks, as it should",
+                style::good("✔"),
+                tests.len()
+            );
             Ok(())
         }
         Verdict::Failed(_) | Verdict::DoesNotCompile => {

@@ -22,19 +22,22 @@ pub fn captured(mut cmd: Command, limit: Duration) -> Result<StepOutput, String>
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run `{name}`: {e}"))?;
-    let readers: Vec<_> = [child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>), child.stderr.take().map(|s| Box::new(s) as _)]
-        .into_iter()
-        .flatten()
-        .map(|mut pipe| {
-            thread::spawn(move || {
-                let mut text = String::new();
-                let mut bytes = Vec::new();
-                let _ = pipe.read_to_end(&mut bytes);
-                text.push_str(&String::from_utf8_lossy(&bytes));
-                text
-            })
+    let readers: Vec<_> = [
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child.stderr.take().map(|s| Box::new(s) as _),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|mut pipe| {
+        thread::spawn(move || {
+            let mut text = String::new();
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            text.push_str(&String::from_utf8_lossy(&bytes));
+            text
         })
-        .collect();
+    })
+    .collect();
     let status = wait(&mut child, limit, &name)?;
     let output = readers.into_iter().map(|r| r.join().unwrap_or_default()).collect();
     Ok(StepOutput { status, output })
@@ -43,7 +46,10 @@ pub fn captured(mut cmd: Command, limit: Duration) -> Result<StepOutput, String>
 /// Runs `cmd` with the terminal's output; kills it after `limit`.
 pub fn inherited(mut cmd: Command, limit: Duration) -> Result<ExitStatus, String> {
     let name = describe(&cmd);
-    let mut child = cmd.stdin(Stdio::null()).spawn().map_err(|e| format!("cannot run `{name}`: {e}"))?;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run `{name}`: {e}"))?;
     wait(&mut child, limit, &name)
 }
 
@@ -56,7 +62,10 @@ fn wait(child: &mut std::process::Child, limit: Duration, name: &str) -> Result<
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("`{name}` took longer than {} s and was stopped", limit.as_secs()));
+            return Err(format!(
+                "`{name}` took longer than {} s and was stopped",
+                limit.as_secs()
+            ));
         }
         thread::sleep(Duration::from_millis(20));
     }
@@ -66,7 +75,11 @@ fn wait(child: &mut std::process::Child, limit: Duration, name: &str) -> Result<
 pub fn describe(cmd: &Command) -> String {
     let mut words = vec![cmd.get_program().to_string_lossy().into_owned()];
     words.extend(cmd.get_args().map(|a| a.to_string_lossy().into_owned()));
-    if let Some(name) = words.first_mut().and_then(|w| std::path::Path::new(w).file_name().map(|n| n.to_string_lossy().into_owned())) {
+    if let Some(name) = words.first_mut().and_then(|w| {
+        std::path::Path::new(w)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    }) {
         words[0] = name;
     }
     words.join(" ")

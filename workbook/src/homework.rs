@@ -48,7 +48,15 @@ pub struct CheckRun {
 /// Runs homework `lesson`'s check against `target`, capturing its output.
 pub fn run_check(lesson: &Lesson, target: Target) -> Result<CheckRun, String> {
     let mut cargo = workspace::cargo();
-    cargo.args(["test", "--quiet", "--package", &lesson.homework_package(), "--test", "check", "--no-fail-fast"]);
+    cargo.args([
+        "test",
+        "--quiet",
+        "--package",
+        &lesson.homework_package(),
+        "--test",
+        "check",
+        "--no-fail-fast",
+    ]);
     if std::io::stdout().is_terminal() {
         cargo.arg("--color=always");
     }
@@ -62,7 +70,11 @@ pub fn run_check(lesson: &Lesson, target: Target) -> Result<CheckRun, String> {
     let failed: Vec<String> = step
         .output
         .lines()
-        .filter_map(|l| l.strip_prefix("---- ")?.strip_suffix(" stdout ----").map(str::to_string))
+        .filter_map(|l| {
+            l.strip_prefix("---- ")?
+                .strip_suffix(" stdout ----")
+                .map(str::to_string)
+        })
         .collect();
     let verdict = if step.status.success() {
         Verdict::Passed
@@ -71,18 +83,30 @@ pub fn run_check(lesson: &Lesson, target: Target) -> Result<CheckRun, String> {
     } else {
         Verdict::DoesNotCompile
     };
-    Ok(CheckRun { verdict, output: step.output })
+    Ok(CheckRun {
+        verdict,
+        output: step.output,
+    })
 }
 
 /// Where the chapter's homework section is, for messages.
 fn chapter_section(lesson: &Lesson) -> String {
-    format!("book/src/{}.md, section \"Homework\" (in the book: {}.html#homework)", lesson.slug, lesson.slug)
+    format!(
+        "book/src/{}.md, section \"Homework\" (in the book: {}.html#homework)",
+        lesson.slug, lesson.slug
+    )
 }
 
 /// `just check N`.
 pub fn check(number: u32) -> Outcome {
     let lesson = workspace::lesson(number)?;
-    println!("{}", style::dim(&format!("checking homework {number} ({})…", rel(&lesson.homework_dir().join("src")))));
+    println!(
+        "{}",
+        style::dim(&format!(
+            "checking homework {number} ({})…",
+            rel(&lesson.homework_dir().join("src"))
+        ))
+    );
     let run = run_check(&lesson, Target::Learner)?;
     Ok(report(number, &lesson, &run))
 }
@@ -96,20 +120,30 @@ fn report(number: u32, lesson: &Lesson, run: &CheckRun) -> ExitCode {
         }
         Verdict::DoesNotCompile => {
             print!("{}", run.output);
-            println!("{} homework {number} does not compile yet: the errors are above.", style::error("✘"));
+            println!(
+                "{} homework {number} does not compile yet: the errors are above.",
+                style::error("✘")
+            );
         }
         Verdict::Failed(tests) => {
             print!("{}", run.output);
             println!(
                 "{} homework {number}: {} failing: {}",
                 style::error("✘"),
-                if tests.len() == 1 { "one check is" } else { "some checks are" },
+                if tests.len() == 1 {
+                    "one check is"
+                } else {
+                    "some checks are"
+                },
                 style::bold(&tests.join(", "))
             );
             println!("  What each check expected is printed above, under its name.");
         }
     }
-    println!("  The task:    {}", rel(&lesson.homework_dir().join("src").join("main.rs")));
+    println!(
+        "  The task:    {}",
+        rel(&lesson.homework_dir().join("src").join("main.rs"))
+    );
     println!("  The chapter: {}", chapter_section(lesson));
     println!("  A hint:      just hint {number}");
     ExitCode::FAILURE
@@ -120,9 +154,19 @@ pub fn hint(number: u32) -> Outcome {
     let lesson = workspace::lesson(number)?;
     let path = lesson.homework_dir().join("HINT.md");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", rel(&path)))?;
-    println!("{} {}\n", style::bold(&format!("Hint for homework {number}")), style::dim(&format!("({})", rel(&path))));
+    println!(
+        "{} {}\n",
+        style::bold(&format!("Hint for homework {number}")),
+        style::dim(&format!("({})", rel(&path)))
+    );
     println!("{}", text.trim_end());
-    println!("\n{}", style::dim(&format!("Still stuck? The reference solution is {}.", rel(&lesson.homework_dir().join("solution").join("main.rs")))));
+    println!(
+        "\n{}",
+        style::dim(&format!(
+            "Still stuck? The reference solution is {}.",
+            rel(&lesson.homework_dir().join("solution").join("main.rs"))
+        ))
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -131,12 +175,18 @@ pub fn reset(number: u32) -> Outcome {
     let lesson = workspace::lesson(number)?;
     let src = lesson.homework_dir().join("src");
     let mut git = std::process::Command::new("git");
-    git.current_dir(workspace::root()).args(["checkout", "HEAD", "--"]).arg(&src);
+    git.current_dir(workspace::root())
+        .args(["checkout", "HEAD", "--"])
+        .arg(&src);
     let step = cmd::captured(git, Duration::from_secs(60))?;
     if !step.status.success() {
         return Err(format!("git could not restore {}: {}", rel(&src), step.output.trim()));
     }
-    println!("{} homework {number} is back to its starting code ({}, as in your last commit).", style::good("✔"), rel(&src));
+    println!(
+        "{} homework {number} is back to its starting code ({}, as in your last commit).",
+        style::good("✔"),
+        rel(&src)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -162,7 +212,13 @@ pub fn watch(number: u32) -> Outcome {
         if code == ExitCode::SUCCESS {
             return Ok(code);
         }
-        println!("{}", style::dim(&format!("watching {} — save to re-check, Enter to re-check now, Ctrl-C to stop", rel(&watched))));
+        println!(
+            "{}",
+            style::dim(&format!(
+                "watching {} — save to re-check, Enter to re-check now, Ctrl-C to stop",
+                rel(&watched)
+            ))
+        );
         loop {
             match enter.recv_timeout(Duration::from_secs(1)) {
                 Ok(()) => break,
@@ -181,7 +237,11 @@ pub fn watch(number: u32) -> Outcome {
 fn newest_change(dir: &Path) -> Option<SystemTime> {
     let mut newest = None;
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let time = if entry.path().is_dir() { newest_change(&entry.path()) } else { entry.metadata().ok()?.modified().ok() };
+        let time = if entry.path().is_dir() {
+            newest_change(&entry.path())
+        } else {
+            entry.metadata().ok()?.modified().ok()
+        };
         newest = newest.max(time);
     }
     newest
@@ -190,8 +250,14 @@ fn newest_change(dir: &Path) -> Option<SystemTime> {
 /// `just progress`: lessons and homework, ✔ or ✘, by running their checks now.
 pub fn progress() -> Outcome {
     let lessons = workspace::lessons().map_err(|e| format!("cannot read the lessons: {e}"))?;
-    println!("{}", style::dim("running every lesson's tests and every homework check; this takes a little while…"));
-    println!("{}", style::bold(&format!("{:<26} {:<8} {}", "lesson", "tests", "homework")));
+    println!(
+        "{}",
+        style::dim("running every lesson's tests and every homework check; this takes a little while…")
+    );
+    println!(
+        "{}",
+        style::bold(&format!("{:<26} {:<8} {}", "lesson", "tests", "homework"))
+    );
     for lesson in &lessons {
         let mut cargo = workspace::cargo();
         cargo.args(["test", "--quiet", "--package", &lesson.package()]);
@@ -207,5 +273,9 @@ pub fn progress() -> Outcome {
 /// A path relative to the workspace root, for messages.
 pub fn rel(path: &Path) -> String {
     let root = workspace::root();
-    path.strip_prefix(&root).map(PathBuf::from).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+    path.strip_prefix(&root)
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }

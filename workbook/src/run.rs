@@ -7,9 +7,9 @@ use std::sync::mpsc::Receiver;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use workbook_harness::demo_input;
 use workbook_harness::process::{Input, Line, Proc, Stream, start_server};
 use workbook_harness::workspace::{self, Lesson};
-use workbook_harness::demo_input;
 
 use crate::{Outcome, style};
 
@@ -66,7 +66,10 @@ pub fn lesson(number: u32, demo: bool) -> Outcome {
     let client_lines = forward(client.take_lines(), Side::Client);
     if demo {
         let script = demo_input(&lesson.dir, "demo");
-        println!("{}", style::dim(&format!("(replaying transcripts/demo.stdin: {} lines)", script.len())));
+        println!(
+            "{}",
+            style::dim(&format!("(replaying transcripts/demo.stdin: {} lines)", script.len()))
+        );
         for line in script {
             client.send_line(&line);
         }
@@ -83,7 +86,11 @@ pub fn lesson(number: u32, demo: bool) -> Outcome {
         println!("{}", style::dim("(the client has ended, so the server was stopped)"));
     }
     std::io::stdout().flush().ok();
-    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `just server N` / `just client N`: one side, with the terminal to itself.
@@ -94,6 +101,13 @@ pub fn one_side(number: u32, side: Side, args: &[String]) -> Outcome {
         Side::Client => lesson.client_bin(),
     };
     let path = workspace::build_program(&lesson.package(), &bin).map_err(|e| e.to_string())?;
-    let status = Command::new(&path).args(args).status().map_err(|e| format!("cannot start {bin}: {e}"))?;
-    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let status = Command::new(&path)
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot start {bin}: {e}"))?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -16,7 +16,16 @@ pub struct Tool {
 }
 
 /// The pinned tools. Change a version here and every command follows.
-pub const TOOLS: &[Tool] = &[Tool { name: "just", version: "1.59.0" }, Tool { name: "mdbook", version: "0.5.4" }];
+pub const TOOLS: &[Tool] = &[
+    Tool {
+        name: "just",
+        version: "1.59.0",
+    },
+    Tool {
+        name: "mdbook",
+        version: "0.5.4",
+    },
+];
 
 /// Building a tool from source takes minutes on a small machine.
 const INSTALL_LIMIT: Duration = Duration::from_secs(1800);
@@ -26,7 +35,9 @@ fn installed_version(tool: &Tool) -> Option<String> {
     let out = Command::new(tool.name).arg("--version").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     // `just 1.59.0`, `mdbook v0.5.4`
-    text.split_whitespace().nth(1).map(|v| v.trim_start_matches('v').to_string())
+    text.split_whitespace()
+        .nth(1)
+        .map(|v| v.trim_start_matches('v').to_string())
 }
 
 fn tool(name: &str) -> &'static Tool {
@@ -38,8 +49,14 @@ pub fn require(name: &str) -> Result<(), String> {
     let tool = tool(name);
     match installed_version(tool) {
         Some(v) if v == tool.version => Ok(()),
-        Some(v) => Err(format!("{name} {v} is installed, but the workbook pins {}: run `cargo wb setup`", tool.version)),
-        None => Err(format!("{name} is not installed: run `cargo wb setup` (it installs {name} {})", tool.version)),
+        Some(v) => Err(format!(
+            "{name} {v} is installed, but the workbook pins {}: run `cargo wb setup`",
+            tool.version
+        )),
+        None => Err(format!(
+            "{name} is not installed: run `cargo wb setup` (it installs {name} {})",
+            tool.version
+        )),
     }
 }
 
@@ -51,13 +68,26 @@ pub fn install() -> Outcome {
                 println!("{} {} {} is installed", style::good("✔"), tool.name, tool.version);
                 continue;
             }
-            Some(v) => println!("{} {} {v} is installed; installing the pinned {}", style::dim("…"), tool.name, tool.version),
-            None => println!("{} installing {} {} (cargo builds it from source: a few minutes)", style::dim("…"), tool.name, tool.version),
+            Some(v) => println!(
+                "{} {} {v} is installed; installing the pinned {}",
+                style::dim("…"),
+                tool.name,
+                tool.version
+            ),
+            None => println!(
+                "{} installing {} {} (cargo builds it from source: a few minutes)",
+                style::dim("…"),
+                tool.name,
+                tool.version
+            ),
         }
         let mut cargo = Command::new("cargo");
         cargo.args(["install", "--locked", &format!("{}@{}", tool.name, tool.version)]);
         if !cmd::inherited(cargo, INSTALL_LIMIT)?.success() {
-            return Err(format!("`cargo install {}@{}` failed (see above)", tool.name, tool.version));
+            return Err(format!(
+                "`cargo install {}@{}` failed (see above)",
+                tool.name, tool.version
+            ));
         }
     }
     println!("Ready. Try `just lesson 1`, or `just test` to run every check.");
@@ -73,5 +103,9 @@ pub fn serve_book() -> Outcome {
         .args(["serve", "book"])
         .status()
         .map_err(|e| format!("cannot run mdbook: {e}"))?;
-    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

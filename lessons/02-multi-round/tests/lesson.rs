@@ -35,7 +35,12 @@ fn an_empty_send_sends_nothing_and_both_sides_wait() {
     client.wait_for_text("sent 0 bytes");
     let client = client.kill();
     let server = server.finish();
-    check_transcripts(lesson_dir(), "empty-line", &[("server", &server), ("client", &client)], addr);
+    check_transcripts(
+        lesson_dir(),
+        "empty-line",
+        &[("server", &server), ("client", &client)],
+        addr,
+    );
 }
 
 /// The other trap: without the end-of-stream check the server keeps reading a

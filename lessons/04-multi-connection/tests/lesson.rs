@@ -40,5 +40,10 @@ fn a_second_client_waits_in_the_backlog_until_the_first_leaves() {
     server.wait_for_text("waiting for the next client");
     let server = server.kill();
 
-    check_transcripts(lesson_dir(), "queue", &[("server", &server), ("first", &first), ("second", &second)], addr);
+    check_transcripts(
+        lesson_dir(),
+        "queue",
+        &[("server", &server), ("first", &first), ("second", &second)],
+        addr,
+    );
 }

@@ -22,20 +22,30 @@ fn sends_the_words_and_names_both_ends() {
     conn.read_to_string(&mut received).unwrap();
     let out = client.finish();
 
-    assert_eq!(received, "hello there", "the server should receive the words joined by one space");
+    assert_eq!(
+        received, "hello there",
+        "the server should receive the words joined by one space"
+    );
     workbook_harness::pretty_assertions::assert_eq!(
         out.stdout,
         format!("server: {server}\nme: {peer}\nsent 11 bytes\n"),
         "see chapter 1, \"Who is who\": peer_addr() is the server, local_addr() is you"
     );
-    assert!(out.status.success(), "exit with success after sending; stderr:\n{}", out.stderr);
+    assert!(
+        out.status.success(),
+        "exit with success after sending; stderr:\n{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn a_refused_connection_is_one_clear_line() {
     let out = run(&["--addr", &refused_addr().to_string(), "hi"]).finish();
 
-    assert!(!out.status.success(), "exit with a failure code when the connection is refused");
+    assert!(
+        !out.status.success(),
+        "exit with a failure code when the connection is refused"
+    );
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert!(
         lines.len() == 1 && lines[0].starts_with("error:") && lines[0].contains("refused"),

@@ -46,7 +46,11 @@ fn sends_each_line_and_prints_each_reply() {
 #[test]
 fn never_sends_a_blank_line() {
     let (received, printed) = converse(&["one", "", "   ", "\t", "two"]);
-    assert_eq!(received, ["one", "two"], "blank lines must not be sent: chapter 2, \"Trap 1: the empty message\"");
+    assert_eq!(
+        received,
+        ["one", "two"],
+        "blank lines must not be sent: chapter 2, \"Trap 1: the empty message\""
+    );
     assert_eq!(printed, "ONE\nTWO\nsent 2 messages\n");
 }
 

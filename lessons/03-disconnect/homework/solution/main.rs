@@ -37,7 +37,9 @@ fn conversation(mut stream: TcpStream) -> io::Result<()> {
         }
         // Either call can be the one that learns the server is gone: a write can
         // fail with BrokenPipe or ConnectionReset, a read returns 0 or fails.
-        let reply = stream.write_all(line.as_bytes()).and_then(|()| stream.read(&mut buffer));
+        let reply = stream
+            .write_all(line.as_bytes())
+            .and_then(|()| stream.read(&mut buffer));
         match reply {
             Ok(0) => {
                 println!("server closed the connection");

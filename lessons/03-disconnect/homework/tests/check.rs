@@ -27,7 +27,8 @@ fn server_that_leaves(leave: Leave) -> Finished {
     let mut buffer = [0u8; 64];
     let n = conn.read(&mut buffer).unwrap();
     conn.write_all(&buffer[..n].to_ascii_uppercase()).unwrap();
-    conn.read(&mut buffer).unwrap();
+    let n = conn.read(&mut buffer).unwrap();
+    assert_eq!(&buffer[..n], b"two", "the client should send each line as it is typed");
     match leave {
         Leave::Close => drop(conn),
         Leave::Reset => abort(conn),
@@ -43,15 +44,29 @@ fn abort(conn: TcpStream) {
 #[test]
 fn reports_a_clean_close() {
     let out = server_that_leaves(Leave::Close);
-    assert_eq!(out.stdout, "ONE\nserver closed the connection\n", "chapter 3, \"Two ways to leave\"");
-    assert!(out.status.success(), "a closed connection is not an error:\n{}", out.stderr);
+    assert_eq!(
+        out.stdout, "ONE\nserver closed the connection\n",
+        "chapter 3, \"Two ways to leave\""
+    );
+    assert!(
+        out.status.success(),
+        "a closed connection is not an error:\n{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn reports_a_reset_without_crashing() {
     let out = server_that_leaves(Leave::Reset);
-    assert_eq!(out.stdout, "ONE\nserver reset the connection\n", "chapter 3, \"Which errors mean gone\"");
-    assert!(out.status.success(), "a reset is news to report, not a crash:\n{}", out.stderr);
+    assert_eq!(
+        out.stdout, "ONE\nserver reset the connection\n",
+        "chapter 3, \"Which errors mean gone\""
+    );
+    assert!(
+        out.status.success(),
+        "a reset is news to report, not a crash:\n{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -66,5 +81,9 @@ fn says_bye_at_the_end_of_input() {
     conn.write_all(&buffer[..n].to_ascii_uppercase()).unwrap();
     let out = client.finish();
     assert_eq!(out.stdout, "HI\nbye\n");
-    assert_eq!(conn.read(&mut buffer).unwrap(), 0, "the client should close the connection when it is done");
+    assert_eq!(
+        conn.read(&mut buffer).unwrap(),
+        0,
+        "the client should close the connection when it is done"
+    );
 }

@@ -36,13 +36,29 @@ fn serves_exactly_n_clients_in_turn_then_exits() {
     server.wait_for_text("served client 1 of 2");
     let mut buffer = [0u8; 16];
     let n = second.read(&mut buffer).unwrap();
-    assert_eq!(&buffer[..n], b"TWO", "the queued client is served after the first one leaves");
+    assert_eq!(
+        &buffer[..n],
+        b"TWO",
+        "the queued client is served after the first one leaves"
+    );
     drop(second);
 
     let out = server.finish();
-    assert!(out.status.success(), "the server should exit with success after 2 clients:\n{}", out.stderr);
-    assert!(out.stdout.ends_with("served client 2 of 2\nserved 2 clients, goodbye\n"), "got:\n{}", out.stdout);
-    assert!(TcpStream::connect(addr).is_err(), "after the last client the listener should be closed");
+    assert!(
+        out.status.success(),
+        "the server should exit with success after 2 clients:\n{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout
+            .ends_with("served client 2 of 2\nserved 2 clients, goodbye\n"),
+        "got:\n{}",
+        out.stdout
+    );
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "after the last client the listener should be closed"
+    );
 }
 
 #[test]
