@@ -19,7 +19,11 @@ pub fn transcripts_dir(lesson_dir: &Path) -> PathBuf {
 pub fn demo_input(lesson_dir: &Path, name: &str) -> Vec<String> {
     let path = transcripts_dir(lesson_dir).join(format!("{name}.stdin"));
     match fs::read_to_string(&path) {
-        Ok(text) => text.replace("\r\n", "\n").lines().map(str::to_string).collect(),
+        Ok(text) => text
+            .replace("\r\n", "\n")
+            .lines()
+            .map(str::to_string)
+            .collect(),
         Err(_) => Vec::new(),
     }
 }
@@ -100,7 +104,12 @@ pub fn check_demo(lesson_dir: &Path, name: &str, server: &Program, client: &Prog
 }
 
 /// Compares what each named side printed with `transcripts/NAME.SIDE.txt`.
-pub fn check_transcripts(lesson_dir: &Path, name: &str, sides: &[(&str, &Finished)], server_addr: SocketAddr) {
+pub fn check_transcripts(
+    lesson_dir: &Path,
+    name: &str,
+    sides: &[(&str, &Finished)],
+    server_addr: SocketAddr,
+) {
     for (side, finished) in sides {
         let golden = transcripts_dir(lesson_dir).join(format!("{name}.{side}.txt"));
         assert_golden(&golden, &normalize(&finished.stdout, server_addr));

@@ -77,6 +77,9 @@ mod tests {
     #[test]
     fn leaves_other_text_alone() {
         let server: SocketAddr = "127.0.0.1:1".parse().unwrap();
-        assert_eq!(normalize("port 1 and 10.0.0.1:1", server), "port 1 and 10.0.0.1:1");
+        assert_eq!(
+            normalize("port 1 and 10.0.0.1:1", server),
+            "port 1 and 10.0.0.1:1"
+        );
     }
 }

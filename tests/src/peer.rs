@@ -27,7 +27,9 @@ impl TestListener {
 
     /// The address to give the program under test.
     pub fn addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// Waits for the next connection. The stream it returns is blocking again, with
@@ -40,8 +42,12 @@ impl TestListener {
         loop {
             match self.listener.accept() {
                 Ok((stream, peer)) => {
-                    stream.set_nonblocking(false).expect("can make the stream blocking");
-                    stream.set_read_timeout(Some(TIMEOUT)).expect("can set a read timeout");
+                    stream
+                        .set_nonblocking(false)
+                        .expect("can make the stream blocking");
+                    stream
+                        .set_read_timeout(Some(TIMEOUT))
+                        .expect("can set a read timeout");
                     stream
                         .set_write_timeout(Some(TIMEOUT))
                         .expect("can set a write timeout");
@@ -72,8 +78,11 @@ pub fn refused_addr() -> SocketAddr {
 
 /// Connects to `addr` with read and write timeouts set.
 pub fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect_timeout(&addr, TIMEOUT).unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
-    stream.set_read_timeout(Some(TIMEOUT)).expect("can set a read timeout");
+    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)
+        .unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
+    stream
+        .set_read_timeout(Some(TIMEOUT))
+        .expect("can set a read timeout");
     stream
         .set_write_timeout(Some(TIMEOUT))
         .expect("can set a write timeout");

@@ -59,7 +59,12 @@ pub struct Proc {
 
 impl Proc {
     /// Starts `program` with `args`. `name` is used in failure messages.
-    pub fn spawn(name: &str, program: &Path, args: &[String], input: Input) -> std::io::Result<Proc> {
+    pub fn spawn(
+        name: &str,
+        program: &Path,
+        args: &[String],
+        input: Input,
+    ) -> std::io::Result<Proc> {
         let stdin = match input {
             Input::Piped => Stdio::piped(),
             Input::Inherit => Stdio::inherit(),
@@ -74,7 +79,9 @@ impl Proc {
             .env("NO_COLOR", "1")
             .env_remove("RUST_BACKTRACE")
             .spawn()
-            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {}: {e}", program.display())))?;
+            .map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot start {}: {e}", program.display()))
+            })?;
         let (tx, lines) = mpsc::channel();
         let out = child.stdout.take().expect("stdout is piped");
         let err = child.stderr.take().expect("stderr is piped");
@@ -142,7 +149,9 @@ impl Proc {
                     return Some(line);
                 }
                 Err(RecvTimeoutError::Disconnected) => self.streams_open = 0,
-                Err(RecvTimeoutError::Timeout) => self.fail(&format!("nothing more was printed within {TIMEOUT:?}")),
+                Err(RecvTimeoutError::Timeout) => {
+                    self.fail(&format!("nothing more was printed within {TIMEOUT:?}"))
+                }
             }
         }
         None
@@ -154,7 +163,9 @@ impl Proc {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             match self.next_line_until(deadline) {
-                Some(line) if line.stream == Stream::Stdout && wanted(&line.text) => return line.text,
+                Some(line) if line.stream == Stream::Stdout && wanted(&line.text) => {
+                    return line.text;
+                }
                 Some(_) => {}
                 None => self.fail(&format!("exited before printing {what}")),
             }
@@ -164,7 +175,9 @@ impl Proc {
     /// Waits for a stdout line that contains `needle`.
     #[track_caller]
     pub fn wait_for_text(&mut self, needle: &str) -> String {
-        self.wait_for(&format!("a line containing {needle:?}"), |line| line.contains(needle))
+        self.wait_for(&format!("a line containing {needle:?}"), |line| {
+            line.contains(needle)
+        })
     }
 
     /// Waits for the child to exit by itself and returns everything it printed.
@@ -253,7 +266,10 @@ impl Proc {
             self.seen.push(line);
         }
         let printed = self.finished_text();
-        panic!("{} {why}.\n--- what it printed ---\n{printed}---", self.name);
+        panic!(
+            "{} {why}.\n--- what it printed ---\n{printed}---",
+            self.name
+        );
     }
 
     fn finished_text(&self) -> String {
@@ -282,7 +298,11 @@ pub const LISTENING: &str = "listening on ";
 
 /// Starts a server on an ephemeral loopback port and waits until it listens.
 /// Returns the process and the address clients should connect to.
-pub fn start_server(name: &str, program: &Path, extra_args: &[String]) -> std::io::Result<(Proc, SocketAddr)> {
+pub fn start_server(
+    name: &str,
+    program: &Path,
+    extra_args: &[String],
+) -> std::io::Result<(Proc, SocketAddr)> {
     let mut args = vec!["--addr".to_string(), "127.0.0.1:0".to_string()];
     args.extend_from_slice(extra_args);
     let mut server = Proc::spawn(name, program, &args, Input::Piped)?;
@@ -295,10 +315,12 @@ pub fn start_server(name: &str, program: &Path, extra_args: &[String]) -> std::i
             )));
         };
         if let Some(addr) = line.text.strip_prefix(LISTENING) {
-            let addr = addr
-                .trim()
-                .parse()
-                .map_err(|e| std::io::Error::other(format!("{name} printed {:?}, not an address: {e}", line.text)))?;
+            let addr = addr.trim().parse().map_err(|e| {
+                std::io::Error::other(format!(
+                    "{name} printed {:?}, not an address: {e}",
+                    line.text
+                ))
+            })?;
             return Ok((server, addr));
         }
     }

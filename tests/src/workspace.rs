@@ -42,7 +42,10 @@ impl Lesson {
     }
     /// The book chapter of this lesson, e.g. `book/src/02-multi-round.md`.
     pub fn chapter(&self) -> PathBuf {
-        root().join("book").join("src").join(format!("{}.md", self.slug))
+        root()
+            .join("book")
+            .join("src")
+            .join(format!("{}.md", self.slug))
     }
     /// Program names: `server-02`, `client-02`.
     pub fn server_bin(&self) -> String {
@@ -79,9 +82,12 @@ pub fn lessons() -> io::Result<Vec<Lesson>> {
 pub fn lesson(number: u32) -> Result<Lesson, String> {
     let all = lessons().map_err(|e| format!("cannot read the lessons folder: {e}"))?;
     let numbers: Vec<String> = all.iter().map(|l| l.number.to_string()).collect();
-    all.into_iter()
-        .find(|l| l.number == number)
-        .ok_or_else(|| format!("there is no lesson {number}; the lessons are {}", numbers.join(", ")))
+    all.into_iter().find(|l| l.number == number).ok_or_else(|| {
+        format!(
+            "there is no lesson {number}; the lessons are {}",
+            numbers.join(", ")
+        )
+    })
 }
 
 /// The cargo that runs us (cargo sets `CARGO` for build scripts, tests and `cargo run`).

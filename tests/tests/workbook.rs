@@ -53,7 +53,9 @@ fn includes() -> Vec<Include> {
     let mut found = Vec::new();
     for (chapter, text) in chapters() {
         for piece in text.split("{{#").skip(1) {
-            let Some(body) = piece.split("}}").next() else { continue };
+            let Some(body) = piece.split("}}").next() else {
+                continue;
+            };
             let mut words = body.split_whitespace();
             let (Some(kind), Some(target)) = (words.next(), words.next()) else {
                 continue;
@@ -97,22 +99,32 @@ fn every_include_names_a_file_and_anchor_that_exist() {
             .display()
             .to_string();
         let Ok(text) = fs::read_to_string(&inc.file) else {
-            problems.push(format!("{chapter}: includes a missing file {}", inc.file.display()));
+            problems.push(format!(
+                "{chapter}: includes a missing file {}",
+                inc.file.display()
+            ));
             continue;
         };
         if let Some(anchor) = &inc.anchor {
-            let start = text
-                .lines()
-                .any(|l| l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR: {anchor}"));
-            let end = text
-                .lines()
-                .any(|l| l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR_END: {anchor}"));
+            let start = text.lines().any(|l| {
+                l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR: {anchor}")
+            });
+            let end = text.lines().any(|l| {
+                l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR_END: {anchor}")
+            });
             if !(start && end) {
-                problems.push(format!("{chapter}: {} has no anchor {anchor:?}", inc.file.display()));
+                problems.push(format!(
+                    "{chapter}: {} has no anchor {anchor:?}",
+                    inc.file.display()
+                ));
             }
         }
     }
-    assert!(problems.is_empty(), "broken includes:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "broken includes:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -147,7 +159,10 @@ fn every_golden_transcript_is_shown_in_the_book() {
         .collect();
     let mut missing = Vec::new();
     for lesson in lessons() {
-        for entry in fs::read_dir(lesson.dir.join("transcripts")).unwrap().flatten() {
+        for entry in fs::read_dir(lesson.dir.join("transcripts"))
+            .unwrap()
+            .flatten()
+        {
             let path = fs::canonicalize(entry.path()).unwrap();
             if !included.contains(&path) {
                 missing.push(path.display().to_string());
@@ -164,7 +179,9 @@ fn every_golden_transcript_is_shown_in_the_book() {
 /// Runs a lesson program with `args` and returns what it printed once it exits.
 fn run(lesson: &Lesson, bin: &str, args: &[String]) -> workbook_harness::Finished {
     let path = build_program(&lesson.package(), bin).unwrap();
-    Proc::spawn(bin, &path, args, Input::Piped).unwrap().finish()
+    Proc::spawn(bin, &path, args, Input::Piped)
+        .unwrap()
+        .finish()
 }
 
 #[test]
@@ -188,7 +205,10 @@ fn first_errors_are_one_clear_line() {
     let one_line = |what: &str, out: &workbook_harness::Finished, needle: &str| {
         let lines: Vec<&str> = out.stderr.lines().collect();
         assert!(
-            !out.status.success() && lines.len() == 1 && lines[0].starts_with("error: ") && lines[0].contains(needle),
+            !out.status.success()
+                && lines.len() == 1
+                && lines[0].starts_with("error: ")
+                && lines[0].contains(needle),
             "{what}: expected one line `error: …{needle}…`, got:\n{}",
             out.stderr
         );
@@ -207,14 +227,22 @@ fn first_errors_are_one_clear_line() {
 
         let path = build_program(&lesson.package(), &lesson.server_bin()).unwrap();
         let (_first, addr) = start_server("first server", &path, &[]).unwrap();
-        let in_use = run(&lesson, &lesson.server_bin(), &["--addr".into(), addr.to_string()]);
+        let in_use = run(
+            &lesson,
+            &lesson.server_bin(),
+            &["--addr".into(), addr.to_string()],
+        );
         one_line(
             &format!("{} on a busy address", lesson.server_bin()),
             &in_use,
             "already in use",
         );
 
-        let bad = run(&lesson, &lesson.client_bin(), &["--addr".into(), "nonsense".into()]);
+        let bad = run(
+            &lesson,
+            &lesson.client_bin(),
+            &["--addr".into(), "nonsense".into()],
+        );
         one_line(
             &format!("{} --addr nonsense", lesson.client_bin()),
             &bad,
@@ -228,7 +256,11 @@ fn first_errors_are_one_clear_line() {
 fn the_runner_replays_each_demo_as_the_chapter_shows_it() {
     let runner = build_program("workbook", "workbook").unwrap();
     for lesson in lessons() {
-        let args = ["lesson".to_string(), lesson.number.to_string(), "--demo".into()];
+        let args = [
+            "lesson".to_string(),
+            lesson.number.to_string(),
+            "--demo".into(),
+        ];
         let out = Proc::spawn("the runner", &runner, &args, Input::Piped)
             .unwrap()
             .finish();
@@ -253,7 +285,10 @@ fn the_runner_replays_each_demo_as_the_chapter_shows_it() {
                 .filter_map(|l| l.strip_prefix(&prefix))
                 .map(|l| format!("{l}\n"))
                 .collect();
-            let golden = lesson.dir.join("transcripts").join(format!("demo.{side}.txt"));
+            let golden = lesson
+                .dir
+                .join("transcripts")
+                .join(format!("demo.{side}.txt"));
             assert_golden(&golden, &normalize(&lines, addr));
         }
     }

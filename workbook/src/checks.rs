@@ -26,7 +26,9 @@ pub fn all() -> Outcome {
         results.push((name.to_string(), result, started.elapsed()));
     };
 
-    step("format (cargo fmt --check)", &|| cargo(&["fmt", "--all", "--check"]));
+    step("format (cargo fmt --check)", &|| {
+        cargo(&["fmt", "--all", "--check"])
+    });
     step("lints (cargo clippy, warnings are errors)", &|| {
         cargo(&[
             "clippy",
@@ -38,25 +40,36 @@ pub fn all() -> Outcome {
             "warnings",
         ])
     });
-    step("lesson tests and whole-workbook checks (cargo test)", &|| {
-        let mut args = vec!["test", "--workspace", "--no-fail-fast"];
-        let excluded: Vec<String> = lessons.iter().map(Lesson::homework_package).collect();
-        for package in &excluded {
-            args.extend(["--exclude", package]);
-        }
-        cargo(&args)
-    });
+    step(
+        "lesson tests and whole-workbook checks (cargo test)",
+        &|| {
+            let mut args = vec!["test", "--workspace", "--no-fail-fast"];
+            let excluded: Vec<String> = lessons.iter().map(Lesson::homework_package).collect();
+            for package in &excluded {
+                args.extend(["--exclude", package]);
+            }
+            cargo(&args)
+        },
+    );
     for lesson in &lessons {
         step(
-            &format!("homework {}: the solution passes, the stub fails", lesson.number),
+            &format!(
+                "homework {}: the solution passes, the stub fails",
+                lesson.number
+            ),
             &|| homework_proof(lesson),
         );
     }
     step("the book builds (mdbook build)", &|| {
         setup::require("mdbook")?;
         let mut mdbook = std::process::Command::new("mdbook");
-        mdbook.current_dir(workspace::root()).args(["build", "book"]);
-        ok(cmd::inherited(mdbook, STEP_LIMIT)?.success(), "mdbook build failed")
+        mdbook
+            .current_dir(workspace::root())
+            .args(["build", "book"]);
+        ok(
+            cmd::inherited(mdbook, STEP_LIMIT)?.success(),
+            "mdbook build failed",
+        )
     });
 
     println!("\n{}", style::bold("Summary"));
@@ -92,7 +105,11 @@ fn cargo(args: &[&str]) -> Result<(), String> {
 }
 
 fn ok(success: bool, why: &str) -> Result<(), String> {
-    if success { Ok(()) } else { Err(why.to_string()) }
+    if success {
+        Ok(())
+    } else {
+        Err(why.to_string())
+    }
 }
 
 /// The two-way proof for one homework, as rustlings' `dev check` does it: the

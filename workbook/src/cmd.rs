@@ -23,7 +23,10 @@ pub fn captured(mut cmd: Command, limit: Duration) -> Result<StepOutput, String>
         .spawn()
         .map_err(|e| format!("cannot run `{name}`: {e}"))?;
     let readers: Vec<_> = [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
         child.stderr.take().map(|s| Box::new(s) as _),
     ]
     .into_iter()
@@ -39,7 +42,10 @@ pub fn captured(mut cmd: Command, limit: Duration) -> Result<StepOutput, String>
     })
     .collect();
     let status = wait(&mut child, limit, &name)?;
-    let output = readers.into_iter().map(|r| r.join().unwrap_or_default()).collect();
+    let output = readers
+        .into_iter()
+        .map(|r| r.join().unwrap_or_default())
+        .collect();
     Ok(StepOutput { status, output })
 }
 
@@ -53,10 +59,17 @@ pub fn inherited(mut cmd: Command, limit: Duration) -> Result<ExitStatus, String
     wait(&mut child, limit, &name)
 }
 
-fn wait(child: &mut std::process::Child, limit: Duration, name: &str) -> Result<ExitStatus, String> {
+fn wait(
+    child: &mut std::process::Child,
+    limit: Duration,
+    name: &str,
+) -> Result<ExitStatus, String> {
     let deadline = Instant::now() + limit;
     loop {
-        if let Some(status) = child.try_wait().map_err(|e| format!("cannot wait for `{name}`: {e}"))? {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| format!("cannot wait for `{name}`: {e}"))?
+        {
             return Ok(status);
         }
         if Instant::now() > deadline {

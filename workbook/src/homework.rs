@@ -115,7 +115,10 @@ pub fn check(number: u32) -> Outcome {
 fn report(number: u32, lesson: &Lesson, run: &CheckRun) -> ExitCode {
     match &run.verdict {
         Verdict::Passed => {
-            println!("{} homework {number} passes every check. Well done!", style::good("✔"));
+            println!(
+                "{} homework {number} passes every check. Well done!",
+                style::good("✔")
+            );
             return ExitCode::SUCCESS;
         }
         Verdict::DoesNotCompile => {
@@ -153,7 +156,8 @@ fn report(number: u32, lesson: &Lesson, run: &CheckRun) -> ExitCode {
 pub fn hint(number: u32) -> Outcome {
     let lesson = workspace::lesson(number)?;
     let path = lesson.homework_dir().join("HINT.md");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", rel(&path)))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", rel(&path)))?;
     println!(
         "{} {}\n",
         style::bold(&format!("Hint for homework {number}")),
@@ -180,7 +184,11 @@ pub fn reset(number: u32) -> Outcome {
         .arg(&src);
     let step = cmd::captured(git, Duration::from_secs(60))?;
     if !step.status.success() {
-        return Err(format!("git could not restore {}: {}", rel(&src), step.output.trim()));
+        return Err(format!(
+            "git could not restore {}: {}",
+            rel(&src),
+            step.output.trim()
+        ));
     }
     println!(
         "{} homework {number} is back to its starting code ({}, as in your last commit).",
@@ -222,7 +230,8 @@ pub fn watch(number: u32) -> Outcome {
         loop {
             match enter.recv_timeout(Duration::from_secs(1)) {
                 Ok(()) => break,
-                Err(mpsc::RecvTimeoutError::Timeout) | Err(mpsc::RecvTimeoutError::Disconnected) => {}
+                Err(mpsc::RecvTimeoutError::Timeout)
+                | Err(mpsc::RecvTimeoutError::Disconnected) => {}
             }
             let now = newest_change(&watched);
             if now != last {
@@ -252,7 +261,9 @@ pub fn progress() -> Outcome {
     let lessons = workspace::lessons().map_err(|e| format!("cannot read the lessons: {e}"))?;
     println!(
         "{}",
-        style::dim("running every lesson's tests and every homework check; this takes a little while…")
+        style::dim(
+            "running every lesson's tests and every homework check; this takes a little while…"
+        )
     );
     println!(
         "{}",
@@ -263,10 +274,24 @@ pub fn progress() -> Outcome {
         cargo.args(["test", "--quiet", "--package", &lesson.package()]);
         let tests = cmd::captured(cargo, CHECK_LIMIT)?.status.success();
         let homework = matches!(run_check(lesson, Target::Learner)?.verdict, Verdict::Passed);
-        let mark = |ok: bool| if ok { style::good("✔") } else { style::error("✘") };
-        println!("{:<26} {}        {}", lesson.slug, mark(tests), mark(homework));
+        let mark = |ok: bool| {
+            if ok {
+                style::good("✔")
+            } else {
+                style::error("✘")
+            }
+        };
+        println!(
+            "{:<26} {}        {}",
+            lesson.slug,
+            mark(tests),
+            mark(homework)
+        );
     }
-    println!("{}", style::dim("`just check N` shows what a homework still needs."));
+    println!(
+        "{}",
+        style::dim("`just check N` shows what a homework still needs.")
+    );
     Ok(ExitCode::SUCCESS)
 }
 

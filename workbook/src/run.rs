@@ -47,8 +47,10 @@ fn forward(lines: Receiver<Line>, side: Side) -> JoinHandle<()> {
 
 /// Builds both programs of a lesson and returns their paths.
 fn build(lesson: &Lesson) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
-    let server = workspace::build_program(&lesson.package(), &lesson.server_bin()).map_err(|e| e.to_string())?;
-    let client = workspace::build_program(&lesson.package(), &lesson.client_bin()).map_err(|e| e.to_string())?;
+    let server = workspace::build_program(&lesson.package(), &lesson.server_bin())
+        .map_err(|e| e.to_string())?;
+    let client = workspace::build_program(&lesson.package(), &lesson.client_bin())
+        .map_err(|e| e.to_string())?;
     Ok((server, client))
 }
 
@@ -56,34 +58,42 @@ fn build(lesson: &Lesson) -> Result<(std::path::PathBuf, std::path::PathBuf), St
 pub fn lesson(number: u32, demo: bool) -> Outcome {
     let lesson = workspace::lesson(number)?;
     let (server_path, client_path) = build(&lesson)?;
-    let (mut server, addr) = start_server("server", &server_path, &[]).map_err(|e| e.to_string())?;
+    let (mut server, addr) =
+        start_server("server", &server_path, &[]).map_err(|e| e.to_string())?;
     let server_lines = forward(server.take_lines(), Side::Server);
-    println!("{} {}", prefix(Side::Server), format_args!("listening on {addr}"));
+    println!(
+        "{} {}",
+        prefix(Side::Server),
+        format_args!("listening on {addr}")
+    );
 
     let input = if demo { Input::Piped } else { Input::Inherit };
     let args = ["--addr".to_string(), addr.to_string()];
-    let mut client = Proc::spawn("client", &client_path, &args, input).map_err(|e| e.to_string())?;
+    let mut client =
+        Proc::spawn("client", &client_path, &args, input).map_err(|e| e.to_string())?;
     let client_lines = forward(client.take_lines(), Side::Client);
+    // A lesson whose client reads the keyboard has a scripted demo input.
+    let script = demo_input(&lesson.dir, "demo");
     if demo {
-        let script = demo_input(&lesson.dir, "demo");
-        println!(
-            "{}",
-            style::dim(&format!("(replaying transcripts/demo.stdin: {} lines)", script.len()))
-        );
-        for line in script {
-            client.send_line(&line);
+        for line in &script {
+            client.send_line(line);
         }
-    } else {
+    } else if !script.is_empty() {
         let how = "type a line and press Enter; Ctrl-D ends the client (Ctrl-Z, Enter on Windows); Ctrl-C stops both";
         println!("{}", style::dim(&format!("(lesson {number}: {how})")));
     }
-    let status = client.wait().map_err(|e| format!("cannot wait for the client: {e}"))?;
+    let status = client
+        .wait()
+        .map_err(|e| format!("cannot wait for the client: {e}"))?;
     let _ = client_lines.join();
 
     let (by_itself, _) = server.stop_within(SERVER_GRACE);
     let _ = server_lines.join();
     if !by_itself {
-        println!("{}", style::dim("(the client has ended, so the server was stopped)"));
+        println!(
+            "{}",
+            style::dim("(the client has ended, so the server was stopped)")
+        );
     }
     std::io::stdout().flush().ok();
     Ok(if status.success() {

@@ -41,7 +41,10 @@ fn installed_version(tool: &Tool) -> Option<String> {
 }
 
 fn tool(name: &str) -> &'static Tool {
-    TOOLS.iter().find(|t| t.name == name).expect("a pinned tool")
+    TOOLS
+        .iter()
+        .find(|t| t.name == name)
+        .expect("a pinned tool")
 }
 
 /// Fails with the command to run unless `name` is installed at its pinned version.
@@ -65,7 +68,12 @@ pub fn install() -> Outcome {
     for tool in TOOLS {
         match installed_version(tool) {
             Some(v) if v == tool.version => {
-                println!("{} {} {} is installed", style::good("✔"), tool.name, tool.version);
+                println!(
+                    "{} {} {} is installed",
+                    style::good("✔"),
+                    tool.name,
+                    tool.version
+                );
                 continue;
             }
             Some(v) => println!(
@@ -82,7 +90,11 @@ pub fn install() -> Outcome {
             ),
         }
         let mut cargo = Command::new("cargo");
-        cargo.args(["install", "--locked", &format!("{}@{}", tool.name, tool.version)]);
+        cargo.args([
+            "install",
+            "--locked",
+            &format!("{}@{}", tool.name, tool.version),
+        ]);
         if !cmd::inherited(cargo, INSTALL_LIMIT)?.success() {
             return Err(format!(
                 "`cargo install {}@{}` failed (see above)",

@@ -48,5 +48,10 @@ fn an_empty_send_sends_nothing_and_both_sides_wait() {
 /// counts those reads and gives up after a bounded number.
 #[test]
 fn without_the_eof_check_the_server_spins() {
-    check_demo(lesson_dir(), "spin", &server().arg("--no-eof-check"), &client());
+    check_demo(
+        lesson_dir(),
+        "spin",
+        &server().arg("--no-eof-check"),
+        &client(),
+    );
 }

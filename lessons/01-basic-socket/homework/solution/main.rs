@@ -24,7 +24,10 @@ fn main() -> ExitCode {
     match send(&args.addr, &message) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-            eprintln!("error: connection refused by {}; is the server running?", args.addr);
+            eprintln!(
+                "error: connection refused by {}; is the server running?",
+                args.addr
+            );
             ExitCode::FAILURE
         }
         Err(e) => {

@@ -8,7 +8,8 @@ use workbook_harness::{Input, Proc, TestListener, homework_program, refused_addr
 /// Runs the program under check with these arguments.
 fn run(args: &[&str]) -> Proc {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    Proc::spawn("your client", &homework_program!("01"), &args, Input::Piped).expect("the program starts")
+    Proc::spawn("your client", &homework_program!("01"), &args, Input::Piped)
+        .expect("the program starts")
 }
 
 #[test]
@@ -52,5 +53,9 @@ fn a_refused_connection_is_one_clear_line() {
         "expected one line on stderr like `error: connection refused by …; is the server running?`, got:\n{}",
         out.stderr
     );
-    assert!(!out.stderr.contains("panicked"), "no panic, please:\n{}", out.stderr);
+    assert!(
+        !out.stderr.contains("panicked"),
+        "no panic, please:\n{}",
+        out.stderr
+    );
 }

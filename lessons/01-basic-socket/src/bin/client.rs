@@ -48,7 +48,9 @@ fn talk(addr: &str) -> io::Result<()> {
 /// Turns the errors a learner meets first into one line that says what to do.
 fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
-        io::ErrorKind::ConnectionRefused => format!("connection refused by {addr}; is the server running?"),
+        io::ErrorKind::ConnectionRefused => {
+            format!("connection refused by {addr}; is the server running?")
+        }
         io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),
         _ => format!("{addr}: {error}"),
     }

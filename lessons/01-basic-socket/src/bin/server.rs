@@ -61,7 +61,9 @@ fn serve(addr: &str) -> io::Result<()> {
 fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => {
-            format!("{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)")
+            format!(
+                "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+            )
         }
         io::ErrorKind::AddrNotAvailable => format!("{addr} is not an address of this machine"),
         io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),

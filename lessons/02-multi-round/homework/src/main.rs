@@ -44,5 +44,7 @@ fn main() -> ExitCode {
 /// Runs the conversation over `stream`; returns how many messages were sent.
 fn conversation(stream: TcpStream) -> io::Result<usize> {
     let _ = stream;
-    todo!("read stdin line by line: skip blank lines, stop on `exit`, send the rest and print each reply")
+    todo!(
+        "read stdin line by line: skip blank lines, stop on `exit`, send the rest and print each reply"
+    )
 }

@@ -12,7 +12,8 @@ use workbook_harness::{Input, Proc, TestListener, homework_program};
 fn converse(input: &[&str]) -> (Vec<String>, String) {
     let listener = TestListener::bind();
     let args = vec!["--addr".to_string(), listener.addr().to_string()];
-    let mut client = Proc::spawn("your client", &homework_program!("02"), &args, Input::Piped).unwrap();
+    let mut client =
+        Proc::spawn("your client", &homework_program!("02"), &args, Input::Piped).unwrap();
     let (mut conn, _) = listener.accept(&mut client);
     let server = thread::spawn(move || {
         let mut received = Vec::new();
@@ -57,6 +58,10 @@ fn never_sends_a_blank_line() {
 #[test]
 fn stops_on_exit_without_sending_it() {
     let (received, printed) = converse(&["one", "exit", "never sent"]);
-    assert_eq!(received, ["one"], "`exit` ends the conversation and is not sent");
+    assert_eq!(
+        received,
+        ["one"],
+        "`exit` ends the conversation and is not sent"
+    );
     assert_eq!(printed, "ONE\nsent 1 messages\n");
 }

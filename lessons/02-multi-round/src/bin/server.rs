@@ -63,7 +63,9 @@ fn serve(args: &Args) -> io::Result<()> {
             // would burn a CPU core forever. We count instead, and stop.
             empty_reads += 1;
             if empty_reads == SPIN_LIMIT {
-                println!("read() returned 0 bytes {SPIN_LIMIT} times in a row: this loop would never end");
+                println!(
+                    "read() returned 0 bytes {SPIN_LIMIT} times in a row: this loop would never end"
+                );
                 break;
             }
             continue;
@@ -80,7 +82,9 @@ fn serve(args: &Args) -> io::Result<()> {
 fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => {
-            format!("{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)")
+            format!(
+                "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+            )
         }
         io::ErrorKind::AddrNotAvailable => format!("{addr} is not an address of this machine"),
         io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),

@@ -19,7 +19,8 @@ enum Leave {
 fn server_that_leaves(leave: Leave) -> Finished {
     let listener = TestListener::bind();
     let args = vec!["--addr".to_string(), listener.addr().to_string()];
-    let mut client = Proc::spawn("your client", &homework_program!("03"), &args, Input::Piped).unwrap();
+    let mut client =
+        Proc::spawn("your client", &homework_program!("03"), &args, Input::Piped).unwrap();
     let (mut conn, _) = listener.accept(&mut client);
     for line in ["one", "two", "three"] {
         client.send_line(line);
@@ -28,7 +29,11 @@ fn server_that_leaves(leave: Leave) -> Finished {
     let n = conn.read(&mut buffer).unwrap();
     conn.write_all(&buffer[..n].to_ascii_uppercase()).unwrap();
     let n = conn.read(&mut buffer).unwrap();
-    assert_eq!(&buffer[..n], b"two", "the client should send each line as it is typed");
+    assert_eq!(
+        &buffer[..n],
+        b"two",
+        "the client should send each line as it is typed"
+    );
     match leave {
         Leave::Close => drop(conn),
         Leave::Reset => abort(conn),
@@ -38,7 +43,9 @@ fn server_that_leaves(leave: Leave) -> Finished {
 
 /// Closes with SO_LINGER 0: the kernel sends a RST instead of a FIN.
 fn abort(conn: TcpStream) {
-    SockRef::from(&conn).set_linger(Some(Duration::ZERO)).unwrap();
+    SockRef::from(&conn)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
 }
 
 #[test]
@@ -73,7 +80,8 @@ fn reports_a_reset_without_crashing() {
 fn says_bye_at_the_end_of_input() {
     let listener = TestListener::bind();
     let args = vec!["--addr".to_string(), listener.addr().to_string()];
-    let mut client = Proc::spawn("your client", &homework_program!("03"), &args, Input::Piped).unwrap();
+    let mut client =
+        Proc::spawn("your client", &homework_program!("03"), &args, Input::Piped).unwrap();
     let (mut conn, _) = listener.accept(&mut client);
     client.send_line("hi");
     let mut buffer = [0u8; 64];

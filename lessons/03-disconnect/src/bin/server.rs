@@ -75,7 +75,9 @@ fn conversation(mut stream: TcpStream) -> io::Result<usize> {
 fn is_disconnect(error: &io::Error) -> bool {
     matches!(
         error.kind(),
-        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
     )
 }
 // ANCHOR_END: is-disconnect
@@ -84,7 +86,9 @@ fn is_disconnect(error: &io::Error) -> bool {
 fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => {
-            format!("{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)")
+            format!(
+                "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+            )
         }
         io::ErrorKind::AddrNotAvailable => format!("{addr} is not an address of this machine"),
         io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),

@@ -12,7 +12,9 @@ use workbook_harness::{Program, connect, homework_program};
 
 fn server(clients: u32) -> Program {
     let program: PathBuf = homework_program!("04");
-    Program::new(program).arg("--clients").arg(&clients.to_string())
+    Program::new(program)
+        .arg("--clients")
+        .arg(&clients.to_string())
 }
 
 /// Sends `message` and returns the reply.
@@ -66,7 +68,9 @@ fn a_vanished_client_does_not_stop_the_server() {
     let (mut server, addr) = server(2).start_server();
     let first = connect(addr);
     // Abort: SO_LINGER 0 turns the close into a RST (chapter 3).
-    SockRef::from(&first).set_linger(Some(Duration::ZERO)).unwrap();
+    SockRef::from(&first)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
     let mut first = first;
     assert_eq!(round(&mut first, "bye"), "BYE");
     drop(first);
@@ -76,5 +80,9 @@ fn a_vanished_client_does_not_stop_the_server() {
     assert_eq!(round(&mut second, "still there?"), "STILL THERE?");
     drop(second);
     let out = server.finish();
-    assert!(out.status.success(), "a reset is not a reason to fail:\n{}", out.stderr);
+    assert!(
+        out.status.success(),
+        "a reset is not a reason to fail:\n{}",
+        out.stderr
+    );
 }

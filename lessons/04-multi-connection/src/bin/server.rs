@@ -48,7 +48,7 @@ fn serve(addr: &str) -> io::Result<()> {
         println!("client #{number} connected from {peer}");
         // One client's trouble ends that client's conversation, never the server.
         match conversation(number, stream) {
-            Ok(messages) => println!("client #{number} closed the connection after {messages} messages"),
+            Ok(n) => println!("client #{number} closed the connection after {n} messages"),
             Err(e) if is_disconnect(&e) => println!("client #{number} vanished: {}", e.kind()),
             Err(e) => println!("client #{number}: error: {e}"),
         }
@@ -77,7 +77,9 @@ fn conversation(number: u32, mut stream: TcpStream) -> io::Result<usize> {
 fn is_disconnect(error: &io::Error) -> bool {
     matches!(
         error.kind(),
-        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
     )
 }
 
@@ -85,7 +87,9 @@ fn is_disconnect(error: &io::Error) -> bool {
 fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => {
-            format!("{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)")
+            format!(
+                "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+            )
         }
         io::ErrorKind::AddrNotAvailable => format!("{addr} is not an address of this machine"),
         io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),
