@@ -45,13 +45,7 @@ impl TestListener {
                     stream
                         .set_nonblocking(false)
                         .expect("can make the stream blocking");
-                    stream
-                        .set_read_timeout(Some(TIMEOUT))
-                        .expect("can set a read timeout");
-                    stream
-                        .set_write_timeout(Some(TIMEOUT))
-                        .expect("can set a write timeout");
-                    return (stream, peer);
+                    return (with_deadlines(stream), peer);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     if program.has_exited() {
@@ -80,6 +74,11 @@ pub fn refused_addr() -> SocketAddr {
 pub fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect_timeout(&addr, TIMEOUT)
         .unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
+    with_deadlines(stream)
+}
+
+/// Sets read and write timeouts, so a silent peer fails the test instead of hanging it.
+fn with_deadlines(stream: TcpStream) -> TcpStream {
     stream
         .set_read_timeout(Some(TIMEOUT))
         .expect("can set a read timeout");

@@ -1,13 +1,12 @@
 //! `just test`: everything CI checks, as named steps. Every step runs even when an
 //! earlier one failed, so one run shows every problem; the summary lists them.
 
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use workbook_harness::workspace::{self, Lesson};
 
 use crate::homework::{Target, Verdict, run_check};
-use crate::{Outcome, cmd, setup, style};
+use crate::{Outcome, cmd, exit_code, setup, style};
 
 /// The longest any one step may take.
 const STEP_LIMIT: Duration = Duration::from_secs(1800);
@@ -86,11 +85,7 @@ pub fn all() -> Outcome {
         );
     }
     println!("steps: {} passed, {failed} failed", results.len() - failed);
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(exit_code(failed == 0))
 }
 
 /// Runs `cargo ARGS` in the workspace with the terminal's output.

@@ -93,3 +93,12 @@ fn main() -> ExitCode {
 
 /// What every command returns: an exit code, or one line saying what went wrong.
 type Outcome = Result<ExitCode, String>;
+
+/// The exit code for a step that succeeded or not.
+fn exit_code(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

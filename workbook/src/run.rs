@@ -2,7 +2,7 @@
 //! and `just client N` one side each (the two-terminal way).
 
 use std::io::Write;
-use std::process::{Command, ExitCode};
+use std::process::Command;
 use std::sync::mpsc::Receiver;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -11,7 +11,7 @@ use workbook_harness::demo_input;
 use workbook_harness::process::{Input, Line, Proc, Stream, start_server};
 use workbook_harness::workspace::{self, Lesson};
 
-use crate::{Outcome, style};
+use crate::{Outcome, exit_code, style};
 
 /// How long the server may take to finish by itself once the client has ended
 /// (lessons 1 to 3 exit after their client; lesson 4's server never does).
@@ -96,11 +96,7 @@ pub fn lesson(number: u32, demo: bool) -> Outcome {
         );
     }
     std::io::stdout().flush().ok();
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(exit_code(status.success()))
 }
 
 /// `just server N` / `just client N`: one side, with the terminal to itself.
@@ -115,9 +111,5 @@ pub fn one_side(number: u32, side: Side, args: &[String]) -> Outcome {
         .args(args)
         .status()
         .map_err(|e| format!("cannot start {bin}: {e}"))?;
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(exit_code(status.success()))
 }

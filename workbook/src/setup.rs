@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use workbook_harness::workspace;
 
-use crate::{Outcome, cmd, style};
+use crate::{Outcome, cmd, exit_code, style};
 
 /// A tool installed with `cargo install --locked NAME@VERSION`.
 #[derive(Debug)]
@@ -115,9 +115,5 @@ pub fn serve_book() -> Outcome {
         .args(["serve", "book"])
         .status()
         .map_err(|e| format!("cannot run mdbook: {e}"))?;
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(exit_code(status.success()))
 }
