@@ -3,7 +3,7 @@
 //!
 //! Ports change from run to run, so output is normalised first: the server's port
 //! becomes the lessons' default `9999`, and every other loopback port (a client's
-//! ephemeral port) becomes `<port>`.
+//! ephemeral port) becomes `<port>`. Port 0 ("any free port") stays as it is.
 //!
 //! To accept new output after an intended change, run the tests with
 //! `UPDATE_GOLDEN=1` and review the diff in git.
@@ -27,7 +27,9 @@ pub fn normalize(text: &str, server: SocketAddr) -> String {
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
         let port = &after[..digits];
         out.push_str(match port {
+            // No port, or port 0 ("any free port"): nothing to normalise.
             "" => "",
+            "0" => "0",
             p if p == server_port => BOOK_PORT,
             _ => "<port>",
         });

@@ -1,0 +1,70 @@
+//! The harness's own promises: a server started on port 0 reports a real address,
+//! a dropped process is killed, and a wait that cannot succeed fails quickly with
+//! what the process printed instead of hanging.
+
+use std::net::TcpStream;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use workbook_harness::workspace::build_program;
+use workbook_harness::{Program, start_server};
+
+fn lesson_2() -> (Program, Program) {
+    let server = build_program("lesson-02", "server-02").unwrap();
+    let client = build_program("lesson-02", "client-02").unwrap();
+    (Program::new(server), Program::new(client))
+}
+
+#[test]
+fn a_server_on_port_0_reports_the_port_it_got() {
+    let (server, _) = lesson_2();
+    let (_server, addr) = server.start_server();
+    assert_ne!(addr.port(), 0);
+    TcpStream::connect(addr).expect("the reported address accepts connections");
+}
+
+#[test]
+fn dropping_a_process_kills_it() {
+    let (server, _) = lesson_2();
+    let (process, addr) = server.start_server();
+    drop(process);
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "nothing should listen after the drop"
+    );
+}
+
+#[test]
+fn waiting_for_a_line_that_never_comes_fails_with_the_output() {
+    let (server, client) = lesson_2();
+    let (_server, addr) = server.start_server();
+    let mut client = client.start_client("client", addr);
+    client.send_line("hello");
+    client.close_stdin();
+    let failure = catch_unwind(AssertUnwindSafe(|| client.wait_for_text("never printed")))
+        .expect_err("the wait must fail once the client has exited");
+    let message = failure
+        .downcast_ref::<String>()
+        .expect("a formatted panic message");
+    assert!(message.contains("exited before printing"), "{message}");
+    assert!(
+        message.contains("HELLO"),
+        "the failure shows what was printed: {message}"
+    );
+}
+
+#[test]
+fn start_server_reports_a_server_that_exits_instead_of_listening() {
+    let (server, _) = lesson_2();
+    // `start_server` passes `--addr` itself; a second one makes clap refuse to start.
+    let error = start_server(
+        "server",
+        &server.path,
+        &["--addr".into(), "127.0.0.1:0".into()],
+    );
+    let message = error.expect_err("the server cannot start").to_string();
+    assert!(message.contains("exited before it listened"), "{message}");
+    assert!(
+        message.contains("error:"),
+        "the failure shows what was printed: {message}"
+    );
+}
