@@ -83,23 +83,16 @@ impl Proc {
                 std::io::Error::new(e.kind(), format!("cannot start {}: {e}", program.display()))
             })?;
         let (tx, lines) = mpsc::channel();
-        let out = child.stdout.take().expect("stdout is piped");
-        let err = child.stderr.take().expect("stderr is piped");
-        for (reader, stream) in [
-            (Box::new(out) as Box<dyn Read + Send>, Stream::Stdout),
-            (Box::new(err), Stream::Stderr),
-        ] {
-            let tx = tx.clone();
-            thread::spawn(move || {
-                for text in BufReader::new(reader).lines() {
-                    // A line that is not UTF-8 ends the reading; lessons print text.
-                    let Ok(text) = text else { break };
-                    if tx.send(Line { stream, text }).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
+        read_lines(
+            child.stdout.take().expect("stdout is piped"),
+            Stream::Stdout,
+            tx.clone(),
+        );
+        read_lines(
+            child.stderr.take().expect("stderr is piped"),
+            Stream::Stderr,
+            tx,
+        );
         Ok(Proc {
             name: name.to_string(),
             stdin: child.stdin.take(),
@@ -108,11 +101,6 @@ impl Proc {
             seen: Vec::new(),
             streams_open: 2,
         })
-    }
-
-    /// The name given at spawn time.
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// Writes one line to the child's standard input.
@@ -132,13 +120,7 @@ impl Proc {
     }
 
     /// The next line the child prints on either stream, or `None` once both
-    /// streams are closed. Panics (after killing the child) at the deadline.
-    #[track_caller]
-    pub fn next_line(&mut self) -> Option<Line> {
-        let deadline = Instant::now() + TIMEOUT;
-        self.next_line_until(deadline)
-    }
-
+    /// streams are closed. Fails the test (after killing the child) at `deadline`.
     #[track_caller]
     fn next_line_until(&mut self, deadline: Instant) -> Option<Line> {
         while self.streams_open > 0 {
@@ -290,6 +272,19 @@ impl Drop for Proc {
             let _ = self.child.wait();
         }
     }
+}
+
+/// Sends each line `reader` yields to `tx`, on a thread of its own.
+fn read_lines(reader: impl Read + Send + 'static, stream: Stream, tx: mpsc::Sender<Line>) {
+    thread::spawn(move || {
+        for text in BufReader::new(reader).lines() {
+            // A line that is not UTF-8 ends the reading; lessons print text.
+            let Ok(text) = text else { break };
+            if tx.send(Line { stream, text }).is_err() {
+                break;
+            }
+        }
+    });
 }
 
 /// The first line every lesson server prints is `listening on ADDRESS`: the address

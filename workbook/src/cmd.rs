@@ -22,31 +22,23 @@ pub fn captured(mut cmd: Command, limit: Duration) -> Result<StepOutput, String>
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run `{name}`: {e}"))?;
-    let readers: Vec<_> = [
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as _),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|mut pipe| {
-        thread::spawn(move || {
-            let mut text = String::new();
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            text.push_str(&String::from_utf8_lossy(&bytes));
-            text
-        })
-    })
-    .collect();
+    let stdout = read_all(child.stdout.take().expect("stdout is piped"));
+    let stderr = read_all(child.stderr.take().expect("stderr is piped"));
     let status = wait(&mut child, limit, &name)?;
-    let output = readers
+    let output = [stdout, stderr]
         .into_iter()
-        .map(|r| r.join().unwrap_or_default())
+        .map(|reader| reader.join().unwrap_or_default())
         .collect();
     Ok(StepOutput { status, output })
+}
+
+/// Reads a pipe to its end on a thread of its own, so a full pipe never blocks the child.
+fn read_all(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
 }
 
 /// Runs `cmd` with the terminal's output; kills it after `limit`.
