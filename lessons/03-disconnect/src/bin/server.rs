@@ -40,7 +40,7 @@ fn serve(addr: &str) -> io::Result<()> {
 
     // ANCHOR: ending
     match conversation(stream) {
-        Ok(messages) => println!("client closed the connection after {messages} messages"),
+        Ok(n) => println!("client closed the connection after {n} messages"),
         Err(e) if is_disconnect(&e) => println!("client vanished: {}", e.kind()),
         // Anything else is a real problem on our side: report it as an error.
         Err(e) => return Err(e),
