@@ -41,6 +41,9 @@ pub struct DemoOutput {
 pub struct Program {
     pub path: PathBuf,
     pub args: Vec<String>,
+    /// For a server that serves forever: the line it prints when a client has left.
+    /// A demo waits for it, then stops the server.
+    pub client_done: Option<String>,
 }
 
 impl Program {
@@ -48,7 +51,14 @@ impl Program {
         Program {
             path: path.into(),
             args: Vec::new(),
+            client_done: None,
         }
+    }
+    /// Marks a server that never exits by itself (lessons 4 and 5): a demo ends once
+    /// it has printed a line containing `line`, and then stops it.
+    pub fn serves_forever(mut self, line: &str) -> Program {
+        self.client_done = Some(line.to_string());
+        self
     }
     pub fn arg(mut self, arg: &str) -> Program {
         self.args.push(arg.to_string());
@@ -66,15 +76,21 @@ impl Program {
     }
 }
 
-/// Runs a demo whose server ends by itself after its client leaves.
-pub fn run_demo(server: &Program, client: &Program, input: &[String]) -> DemoOutput {
-    let (server, server_addr) = server.start_server();
+/// Runs a demo: a server, one client typing `input`, until the client has left.
+pub fn run_demo(server_program: &Program, client: &Program, input: &[String]) -> DemoOutput {
+    let (mut server, server_addr) = server_program.start_server();
     let mut client = client.start_client("client", server_addr);
     for line in input {
         client.send_line(line);
     }
     let client = client.finish();
-    let server = server.finish();
+    let server = match &server_program.client_done {
+        Some(line) => {
+            server.wait_for_text(line);
+            server.kill()
+        }
+        None => server.finish(),
+    };
     DemoOutput {
         server,
         client,
@@ -83,12 +99,14 @@ pub fn run_demo(server: &Program, client: &Program, input: &[String]) -> DemoOut
 }
 
 /// Runs the demo `name` of the lesson in `lesson_dir` and asserts both transcripts,
-/// plus a clean exit and a silent stderr on both sides.
+/// plus a clean exit (unless stopped) and a silent stderr on both sides.
 pub fn check_demo(lesson_dir: &Path, name: &str, server: &Program, client: &Program) {
     let out = run_demo(server, client, &demo_input(lesson_dir, name));
     for (side, finished) in [("server", &out.server), ("client", &out.client)] {
+        // A server that serves forever was stopped: only its silence counts.
+        let stopped = side == "server" && server.client_done.is_some();
         assert!(
-            finished.status.success() && finished.stderr.is_empty(),
+            (stopped || finished.status.success()) && finished.stderr.is_empty(),
             "the {side} of demo {name:?} failed ({})\nstdout:\n{}\nstderr:\n{}",
             finished.status,
             finished.stdout,
