@@ -97,7 +97,7 @@ fn an_empty_stream_is_no_frames_and_an_empty_body_is_a_frame() {
     assert_eq!(decode(&mut &b""[..]).unwrap(), vec![]);
     let empty = Frame::default();
     assert_eq!(
-        decode(&mut &encode(&[empty.clone()])[..]).unwrap(),
+        decode(&mut &encode(std::slice::from_ref(&empty))[..]).unwrap(),
         vec![empty]
     );
 }
