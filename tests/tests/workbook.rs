@@ -256,6 +256,10 @@ fn first_errors_are_one_clear_line() {
 fn the_runner_replays_each_demo_as_the_chapter_shows_it() {
     let runner = build_program("workbook", "workbook").unwrap();
     for lesson in lessons() {
+        // The ssh lessons' demos type Unix shell commands (`seq`, `true`).
+        if cfg!(windows) && matches!(lesson.number, 5 | 7) {
+            continue;
+        }
         let args = [
             "lesson".to_string(),
             lesson.number.to_string(),

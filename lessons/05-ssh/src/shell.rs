@@ -34,6 +34,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The reply for a command that could not even be started (the shell is
+    /// missing, or the line holds a NUL byte, which no command line can).
+    pub fn not_started(error: &io::Error) -> Outcome {
+        Outcome {
+            output: format!("cannot run the command: {error}\n").into_bytes(),
+            exit_code: None,
+            timed_out: false,
+            truncated: false,
+        }
+    }
+
     /// Short notes for the person who typed the command, for whatever they would
     /// otherwise not see: the time limit, the cap, a failure without any output.
     pub fn notes(&self, limits: &Limits) -> Vec<String> {

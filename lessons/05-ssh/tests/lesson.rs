@@ -159,3 +159,17 @@ fn only_loopback_without_the_flag() {
     .unwrap();
     open.wait_for_text("WARNING: --allow-remote-commands: anyone who can reach 0.0.0.0:");
 }
+
+/// A line no command line can hold (a NUL byte) gets a reply that says so; the
+/// connection goes on.
+#[test]
+fn a_command_that_cannot_start_is_reported() {
+    let reads = reads(&[], &["echo a\u{0}b", "echo fine"]);
+    assert_eq!(
+        reads,
+        vec![
+            read("cannot run the command: nul byte found in provided data\n"),
+            read("fine\n"),
+        ]
+    );
+}

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use lesson_05::safety::{ALLOW_REMOTE_FLAG, check_listen_addr};
-use lesson_05::shell::{self, Limits};
+use lesson_05::shell::{self, Limits, Outcome};
 
 /// Lesson 5 server: runs each line a client sends as a shell command and sends
 /// back its output. Only programs on this machine can connect, unless you pass
@@ -94,7 +94,7 @@ fn conversation(mut stream: TcpStream, limits: &Limits) -> io::Result<()> {
         let message = String::from_utf8_lossy(&buffer[..n]);
         let command = message.trim();
         println!("running: {command}");
-        let outcome = shell::run(command, limits)?;
+        let outcome = shell::run(command, limits).unwrap_or_else(|e| Outcome::not_started(&e));
         let mut reply = outcome.output.clone();
         for note in outcome.notes(limits) {
             reply.extend_from_slice(format!("[{note}]\n").as_bytes());

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use lesson_05::safety::{ALLOW_REMOTE_FLAG, check_listen_addr};
-use lesson_05::shell::{self, Limits};
+use lesson_05::shell::{self, Limits, Outcome};
 use lesson_07::frame::{FrameError, Header, read_frame, write_frame};
 
 /// The longest command a client may send: a line typed by a person.
@@ -114,7 +114,8 @@ fn conversation(stream: TcpStream, limits: &Limits, idle: Duration) -> Result<()
         };
         let command = String::from_utf8_lossy(&request.body);
         println!("running: {command}");
-        let outcome = shell::run(command.trim(), limits)?;
+        let outcome =
+            shell::run(command.trim(), limits).unwrap_or_else(|e| Outcome::not_started(&e));
         let header = Header {
             exit_code: outcome.exit_code,
             notes: outcome.notes(limits),
