@@ -66,18 +66,24 @@ impl Program {
     }
     /// Starts this program as a server on an ephemeral loopback port.
     pub fn start_server(&self) -> (Proc, SocketAddr) {
-        start_server("server", &self.path, &self.args).unwrap_or_else(|e| panic!("{e}"))
+        start_server("server", &self.path, &self.args)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
     /// Starts this program as a client of `server`, its stdin a pipe.
     pub fn start_client(&self, name: &str, server: SocketAddr) -> Proc {
         let mut args = vec!["--addr".to_string(), server.to_string()];
         args.extend(self.args.iter().cloned());
-        Proc::spawn(name, &self.path, &args, Input::Piped).unwrap_or_else(|e| panic!("{e}"))
+        Proc::spawn(name, &self.path, &args, Input::Piped)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
 /// Runs a demo: a server, one client typing `input`, until the client has left.
-pub fn run_demo(server_program: &Program, client: &Program, input: &[String]) -> DemoOutput {
+pub fn run_demo(
+    server_program: &Program,
+    client: &Program,
+    input: &[String],
+) -> DemoOutput {
     let (mut server, server_addr) = server_program.start_server();
     let mut client = client.start_client("client", server_addr);
     for line in input {
@@ -100,7 +106,12 @@ pub fn run_demo(server_program: &Program, client: &Program, input: &[String]) ->
 
 /// Runs the demo `name` of the lesson in `lesson_dir` and asserts both transcripts,
 /// plus a clean exit (unless stopped) and a silent stderr on both sides.
-pub fn check_demo(lesson_dir: &Path, name: &str, server: &Program, client: &Program) {
+pub fn check_demo(
+    lesson_dir: &Path,
+    name: &str,
+    server: &Program,
+    client: &Program,
+) {
     let out = run_demo(server, client, &demo_input(lesson_dir, name));
     for (side, finished) in [("server", &out.server), ("client", &out.client)] {
         // A server that serves forever was stopped: only its silence counts.

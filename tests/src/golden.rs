@@ -42,7 +42,8 @@ pub fn normalize(text: &str, server: SocketAddr) -> String {
 /// Fails, with a line-by-line diff, unless `actual` equals the golden file at `path`.
 pub fn assert_golden(path: &Path, actual: &str) {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        fs::write(path, actual).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        fs::write(path, actual)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
         return;
     }
     let expected = fs::read_to_string(path).unwrap_or_else(|e| {

@@ -18,7 +18,8 @@ pub struct TestListener {
 impl TestListener {
     /// Listens on 127.0.0.1 on a port the kernel picks.
     pub fn bind() -> TestListener {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("can listen on loopback");
+        let listener =
+            TcpListener::bind("127.0.0.1:0").expect("can listen on loopback");
         listener
             .set_nonblocking(true)
             .expect("can make the listener non-blocking");
@@ -52,7 +53,8 @@ impl TestListener {
                         program.fail("exited without connecting");
                     }
                     if Instant::now() > deadline {
-                        program.fail(&format!("did not connect within {TIMEOUT:?}"));
+                        program
+                            .fail(&format!("did not connect within {TIMEOUT:?}"));
                     }
                     thread::sleep(Duration::from_millis(5));
                 }

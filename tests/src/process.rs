@@ -80,7 +80,10 @@ impl Proc {
             .env_remove("RUST_BACKTRACE")
             .spawn()
             .map_err(|e| {
-                std::io::Error::new(e.kind(), format!("cannot start {}: {e}", program.display()))
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot start {}: {e}", program.display()),
+                )
             })?;
         let (tx, lines) = mpsc::channel();
         read_lines(
@@ -131,9 +134,8 @@ impl Proc {
                     return Some(line);
                 }
                 Err(RecvTimeoutError::Disconnected) => self.streams_open = 0,
-                Err(RecvTimeoutError::Timeout) => {
-                    self.fail(&format!("nothing more was printed within {TIMEOUT:?}"))
-                }
+                Err(RecvTimeoutError::Timeout) => self
+                    .fail(&format!("nothing more was printed within {TIMEOUT:?}")),
             }
         }
         None
@@ -141,11 +143,17 @@ impl Proc {
 
     /// Waits until the child prints a stdout line that satisfies `wanted` and returns it.
     #[track_caller]
-    pub fn wait_for(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+    pub fn wait_for(
+        &mut self,
+        what: &str,
+        wanted: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             match self.next_line_until(deadline) {
-                Some(line) if line.stream == Stream::Stdout && wanted(&line.text) => {
+                Some(line)
+                    if line.stream == Stream::Stdout && wanted(&line.text) =>
+                {
                     return line.text;
                 }
                 Some(_) => {}
@@ -171,7 +179,9 @@ impl Proc {
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => return self.finished(status),
-                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+                Ok(None) if Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(5))
+                }
                 Ok(None) => self.fail("closed its output but did not exit"),
                 Err(e) => self.fail(&format!("cannot wait for it: {e}")),
             }
@@ -275,7 +285,11 @@ impl Drop for Proc {
 }
 
 /// Sends each line `reader` yields to `tx`, on a thread of its own.
-fn read_lines(reader: impl Read + Send + 'static, stream: Stream, tx: mpsc::Sender<Line>) {
+fn read_lines(
+    reader: impl Read + Send + 'static,
+    stream: Stream,
+    tx: mpsc::Sender<Line>,
+) {
     thread::spawn(move || {
         for text in BufReader::new(reader).lines() {
             // A line that is not UTF-8 ends the reading; lessons print text.

@@ -80,7 +80,8 @@ pub fn lessons() -> io::Result<Vec<Lesson>> {
 
 /// The lesson with this number, or a message that lists the ones there are.
 pub fn lesson(number: u32) -> Result<Lesson, String> {
-    let all = lessons().map_err(|e| format!("cannot read the lessons folder: {e}"))?;
+    let all =
+        lessons().map_err(|e| format!("cannot read the lessons folder: {e}"))?;
     let numbers: Vec<String> = all.iter().map(|l| l.number.to_string()).collect();
     all.into_iter().find(|l| l.number == number).ok_or_else(|| {
         format!(
@@ -92,7 +93,8 @@ pub fn lesson(number: u32) -> Result<Lesson, String> {
 
 /// The cargo that runs us (cargo sets `CARGO` for build scripts, tests and `cargo run`).
 pub fn cargo() -> Command {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut cmd =
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(root());
     cmd
 }
@@ -122,7 +124,8 @@ pub fn build_program(package: &str, bin: &str) -> io::Result<PathBuf> {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        let is_bin = msg["target"]["name"] == bin && msg["target"]["kind"][0] == "bin";
+        let is_bin =
+            msg["target"]["name"] == bin && msg["target"]["kind"][0] == "bin";
         if let (true, Some(exe)) = (is_bin, msg["executable"].as_str()) {
             return Ok(PathBuf::from(exe));
         }

@@ -40,8 +40,9 @@ fn waiting_for_a_line_that_never_comes_fails_with_the_output() {
     let mut client = client.start_client("client", addr);
     client.send_line("hello");
     client.close_stdin();
-    let failure = catch_unwind(AssertUnwindSafe(|| client.wait_for_text("never printed")))
-        .expect_err("the wait must fail once the client has exited");
+    let failure =
+        catch_unwind(AssertUnwindSafe(|| client.wait_for_text("never printed")))
+            .expect_err("the wait must fail once the client has exited");
     let message = failure
         .downcast_ref::<String>()
         .expect("a formatted panic message");

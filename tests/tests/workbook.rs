@@ -107,10 +107,12 @@ fn every_include_names_a_file_and_anchor_that_exist() {
         };
         if let Some(anchor) = &inc.anchor {
             let start = text.lines().any(|l| {
-                l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR: {anchor}")
+                l.trim_start().trim_start_matches("//").trim()
+                    == format!("ANCHOR: {anchor}")
             });
             let end = text.lines().any(|l| {
-                l.trim_start().trim_start_matches("//").trim() == format!("ANCHOR_END: {anchor}")
+                l.trim_start().trim_start_matches("//").trim()
+                    == format!("ANCHOR_END: {anchor}")
             });
             if !(start && end) {
                 problems.push(format!(

@@ -13,7 +13,8 @@ const STEP_LIMIT: Duration = Duration::from_secs(1800);
 
 /// `just test`.
 pub fn all() -> Outcome {
-    let lessons = workspace::lessons().map_err(|e| format!("cannot read the lessons: {e}"))?;
+    let lessons = workspace::lessons()
+        .map_err(|e| format!("cannot read the lessons: {e}"))?;
     let mut results: Vec<(String, Result<(), String>, Duration)> = Vec::new();
     let mut step = |name: &str, run: &dyn Fn() -> Result<(), String>| {
         println!("{}", style::bold(&format!("==> {name}")));
@@ -43,7 +44,8 @@ pub fn all() -> Outcome {
         "lesson tests and whole-workbook checks (cargo test)",
         &|| {
             let mut args = vec!["test", "--workspace", "--no-fail-fast"];
-            let excluded: Vec<String> = lessons.iter().map(Lesson::homework_package).collect();
+            let excluded: Vec<String> =
+                lessons.iter().map(Lesson::homework_package).collect();
             for package in &excluded {
                 args.extend(["--exclude", package]);
             }

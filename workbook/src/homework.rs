@@ -140,7 +140,9 @@ fn report(number: u32, lesson: &Lesson, run: &CheckRun) -> ExitCode {
                 },
                 style::bold(&tests.join(", "))
             );
-            println!("  What each check expected is printed above, under its name.");
+            println!(
+                "  What each check expected is printed above, under its name."
+            );
         }
     }
     println!(
@@ -156,8 +158,8 @@ fn report(number: u32, lesson: &Lesson, run: &CheckRun) -> ExitCode {
 pub fn hint(number: u32) -> Outcome {
     let lesson = workspace::lesson(number)?;
     let path = lesson.homework_dir().join("HINT.md");
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", rel(&path)))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", rel(&path)))?;
     println!(
         "{} {}\n",
         style::bold(&format!("Hint for homework {number}")),
@@ -258,7 +260,8 @@ fn newest_change(dir: &Path) -> Option<SystemTime> {
 
 /// `just progress`: lessons and homework, ✔ or ✘, by running their checks now.
 pub fn progress() -> Outcome {
-    let lessons = workspace::lessons().map_err(|e| format!("cannot read the lessons: {e}"))?;
+    let lessons = workspace::lessons()
+        .map_err(|e| format!("cannot read the lessons: {e}"))?;
     println!(
         "{}",
         style::dim(
@@ -273,7 +276,8 @@ pub fn progress() -> Outcome {
         let mut cargo = workspace::cargo();
         cargo.args(["test", "--quiet", "--package", &lesson.package()]);
         let tests = cmd::captured(cargo, CHECK_LIMIT)?.status.success();
-        let homework = matches!(run_check(lesson, Target::Learner)?.verdict, Verdict::Passed);
+        let homework =
+            matches!(run_check(lesson, Target::Learner)?.verdict, Verdict::Passed);
         let mark = |ok: bool| {
             if ok {
                 style::good("✔")

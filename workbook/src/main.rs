@@ -71,8 +71,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lesson { number, demo } => run::lesson(number, demo),
-        Command::Server { number, args } => run::one_side(number, run::Side::Server, &args),
-        Command::Client { number, args } => run::one_side(number, run::Side::Client, &args),
+        Command::Server { number, args } => {
+            run::one_side(number, run::Side::Server, &args)
+        }
+        Command::Client { number, args } => {
+            run::one_side(number, run::Side::Client, &args)
+        }
         Command::Check { number } => homework::check(number),
         Command::Hint { number } => homework::hint(number),
         Command::Watch { number } => homework::watch(number),

@@ -46,7 +46,9 @@ fn forward(lines: Receiver<Line>, side: Side) -> JoinHandle<()> {
 }
 
 /// Builds both programs of a lesson and returns their paths.
-fn build(lesson: &Lesson) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
+fn build(
+    lesson: &Lesson,
+) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
     let server = workspace::build_program(&lesson.package(), &lesson.server_bin())
         .map_err(|e| e.to_string())?;
     let client = workspace::build_program(&lesson.package(), &lesson.client_bin())
@@ -69,8 +71,8 @@ pub fn lesson(number: u32, demo: bool) -> Outcome {
 
     let input = if demo { Input::Piped } else { Input::Inherit };
     let args = ["--addr".to_string(), addr.to_string()];
-    let mut client =
-        Proc::spawn("client", &client_path, &args, input).map_err(|e| e.to_string())?;
+    let mut client = Proc::spawn("client", &client_path, &args, input)
+        .map_err(|e| e.to_string())?;
     let client_lines = forward(client.take_lines(), Side::Client);
     // A lesson whose client reads the keyboard has a scripted demo input.
     let script = demo_input(&lesson.dir, "demo");
@@ -106,7 +108,8 @@ pub fn one_side(number: u32, side: Side, args: &[String]) -> Outcome {
         Side::Server => lesson.server_bin(),
         Side::Client => lesson.client_bin(),
     };
-    let path = workspace::build_program(&lesson.package(), &bin).map_err(|e| e.to_string())?;
+    let path = workspace::build_program(&lesson.package(), &bin)
+        .map_err(|e| e.to_string())?;
     let status = Command::new(&path)
         .args(args)
         .status()

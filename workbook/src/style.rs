@@ -5,8 +5,9 @@ use std::sync::OnceLock;
 
 fn enabled() -> bool {
     static ENABLED: OnceLock<bool> = OnceLock::new();
-    *ENABLED
-        .get_or_init(|| std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal())
+    *ENABLED.get_or_init(|| {
+        std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+    })
 }
 
 fn paint(code: &str, text: &str) -> String {

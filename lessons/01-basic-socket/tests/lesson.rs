@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use workbook_harness::{Input, Proc, Program, assert_golden, check_demo, normalize, refused_addr};
+use workbook_harness::{
+    Input, Proc, Program, assert_golden, check_demo, normalize, refused_addr,
+};
 
 #[test]
 fn demo_matches_the_chapter() {
@@ -22,10 +24,12 @@ fn a_taken_address_is_one_clear_line() {
     let server = Program::new(env!("CARGO_BIN_EXE_server-01"));
     let (_first, addr) = server.start_server();
     let args = ["--addr".to_string(), addr.to_string()];
-    let second = Proc::spawn("second server", &server.path, &args, Input::Piped).unwrap();
+    let second =
+        Proc::spawn("second server", &server.path, &args, Input::Piped).unwrap();
     let out = second.finish();
     assert!(!out.status.success());
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/in-use.server.txt");
+    let golden =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/in-use.server.txt");
     assert_golden(&golden, &normalize(&out.stderr, addr));
 }
 
@@ -36,6 +40,7 @@ fn a_refused_connection_is_one_clear_line() {
     let client = Program::new(env!("CARGO_BIN_EXE_client-01"));
     let out = client.start_client("client", addr).finish();
     assert!(!out.status.success());
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/refused.client.txt");
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("transcripts/refused.client.txt");
     assert_golden(&golden, &normalize(&out.stderr, addr));
 }

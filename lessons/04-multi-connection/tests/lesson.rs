@@ -14,7 +14,8 @@ fn lesson_dir() -> &'static Path {
 #[test]
 fn a_second_client_waits_in_the_backlog_until_the_first_leaves() {
     let client = Program::new(env!("CARGO_BIN_EXE_client-04"));
-    let (mut server, addr) = Program::new(env!("CARGO_BIN_EXE_server-04")).start_server();
+    let (mut server, addr) =
+        Program::new(env!("CARGO_BIN_EXE_server-04")).start_server();
 
     let mut first = client.start_client("first client", addr);
     first.send_line("one");

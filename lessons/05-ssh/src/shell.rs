@@ -122,7 +122,8 @@ pub fn run(line: &str, limits: &Limits) -> io::Result<Outcome> {
     // A process the shell started in the background may still hold a pipe open;
     // do not wait for it longer than a moment.
     let moment = Duration::from_secs(1);
-    let (mut output, mut truncated) = stdout.recv_timeout(moment).unwrap_or_default();
+    let (mut output, mut truncated) =
+        stdout.recv_timeout(moment).unwrap_or_default();
     let (errors, errors_cut) = stderr.recv_timeout(moment).unwrap_or_default();
     output.extend(errors);
     truncated |= errors_cut || output.len() > limits.output;
@@ -139,7 +140,10 @@ pub fn run(line: &str, limits: &Limits) -> io::Result<Outcome> {
 /// Reads `pipe` on a thread of its own, keeping at most `cap` bytes (and reporting
 /// whether there were more). At the cap it stops reading and closes the pipe: the
 /// command's next write fails, so even an endless `yes` comes to an end.
-fn collect<R: Read + Send + 'static>(pipe: Option<R>, cap: usize) -> Receiver<(Vec<u8>, bool)> {
+fn collect<R: Read + Send + 'static>(
+    pipe: Option<R>,
+    cap: usize,
+) -> Receiver<(Vec<u8>, bool)> {
     let (done, result) = mpsc::channel();
     thread::spawn(move || {
         let mut bytes = Vec::new();
@@ -156,7 +160,10 @@ fn collect<R: Read + Send + 'static>(pipe: Option<R>, cap: usize) -> Receiver<(V
 
 /// Waits for `child` to end, at most `limit`. Returns its exit status, or `None`
 /// if it had to be killed.
-fn wait_within(child: &mut Child, limit: Duration) -> io::Result<Option<ExitStatus>> {
+fn wait_within(
+    child: &mut Child,
+    limit: Duration,
+) -> io::Result<Option<ExitStatus>> {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait()? {

@@ -157,7 +157,9 @@ fn only_loopback_without_the_flag() {
         workbook_harness::Input::Piped,
     )
     .unwrap();
-    open.wait_for_text("WARNING: --allow-remote-commands: anyone who can reach 0.0.0.0:");
+    open.wait_for_text(
+        "WARNING: --allow-remote-commands: anyone who can reach 0.0.0.0:",
+    );
 }
 
 /// A line no command line can hold (a NUL byte) gets a reply that says so; the

@@ -93,7 +93,11 @@ impl std::error::Error for FrameError {}
 /// `write_all` loops until every byte is handed to the kernel; a single `write`
 /// may take only part (Python's `send` versus `sendall`). Writing through a
 /// `BufWriter` turns the three parts into few system calls; `flush` sends them.
-pub fn write_frame(out: &mut impl Write, header: &Header, body: &[u8]) -> io::Result<()> {
+pub fn write_frame(
+    out: &mut impl Write,
+    header: &Header,
+    body: &[u8],
+) -> io::Result<()> {
     let header = Header {
         body_size: body.len() as u64,
         ..header.clone()
@@ -102,7 +106,9 @@ pub fn write_frame(out: &mut impl Write, header: &Header, body: &[u8]) -> io::Re
     let len = u32::try_from(json.len())
         .ok()
         .filter(|&len| len <= MAX_HEADER_LEN)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "header too long"))?;
+        .ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "header too long")
+        })?;
     out.write_all(&len.to_be_bytes())?; // network byte order: big-endian
     out.write_all(&json)?;
     out.write_all(body)?;
@@ -117,7 +123,10 @@ pub fn write_frame(out: &mut impl Write, header: &Header, body: &[u8]) -> io::Re
 /// `read_exact` loops until it has exactly the bytes asked for; a single `read`
 /// returns whatever has arrived (lesson 6). Every size a peer announces is checked
 /// against a limit before anything is allocated for it.
-pub fn read_frame(input: &mut impl Read, max_body: u64) -> Result<Option<Frame>, FrameError> {
+pub fn read_frame(
+    input: &mut impl Read,
+    max_body: u64,
+) -> Result<Option<Frame>, FrameError> {
     let mut len = [0u8; 4];
     if !read_exact_or_end(input, &mut len)? {
         return Ok(None);
@@ -131,7 +140,8 @@ pub fn read_frame(input: &mut impl Read, max_body: u64) -> Result<Option<Frame>,
     input
         .read_exact(&mut json)
         .map_err(|e| truncated(e, "header", header_len.into()))?;
-    let header: Header = serde_json::from_slice(&json).map_err(FrameError::BadHeader)?;
+    let header: Header =
+        serde_json::from_slice(&json).map_err(FrameError::BadHeader)?;
     if header.body_size > max_body {
         return Err(FrameError::BodyTooLong {
             size: header.body_size,
@@ -149,7 +159,10 @@ pub fn read_frame(input: &mut impl Read, max_body: u64) -> Result<Option<Frame>,
 
 /// Fills `buf` completely, or returns `Ok(false)` if the stream ended before its
 /// first byte. Ending after the first byte is a truncated frame.
-fn read_exact_or_end(input: &mut impl Read, buf: &mut [u8]) -> Result<bool, FrameError> {
+fn read_exact_or_end(
+    input: &mut impl Read,
+    buf: &mut [u8],
+) -> Result<bool, FrameError> {
     let mut filled = 0;
     while filled < buf.len() {
         match input.read(&mut buf[filled..]) {

@@ -4,7 +4,9 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use lesson_07::frame::{Frame, FrameError, Header, MAX_HEADER_LEN, read_frame, write_frame};
+use lesson_07::frame::{
+    Frame, FrameError, Header, MAX_HEADER_LEN, read_frame, write_frame,
+};
 use proptest::prelude::*;
 use workbook_harness::assert_golden;
 use workbook_harness::pretty_assertions::assert_eq;
@@ -81,7 +83,8 @@ fn the_chapter_hex_dump_is_what_goes_on_the_wire() {
             hex.join(" ")
         ));
     }
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/echo-hi.hex.txt");
+    let golden =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/echo-hi.hex.txt");
     assert_golden(&golden, &dump);
     assert_eq!(
         &bytes[..4],
@@ -163,7 +166,8 @@ fn bad_input_is_a_clear_error() {
 /// Fields a reader does not know are ignored, so the header can grow.
 #[test]
 fn unknown_header_fields_are_ignored() {
-    let frames = decode(&mut &raw(r#"{"body_size":2,"md5":"x"}"#, b"hi")[..]).unwrap();
+    let frames =
+        decode(&mut &raw(r#"{"body_size":2,"md5":"x"}"#, b"hi")[..]).unwrap();
     assert_eq!(frames[0].body, b"hi");
 }
 

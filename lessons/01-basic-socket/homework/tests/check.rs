@@ -49,7 +49,9 @@ fn a_refused_connection_is_one_clear_line() {
     );
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert!(
-        lines.len() == 1 && lines[0].starts_with("error:") && lines[0].contains("refused"),
+        lines.len() == 1
+            && lines[0].starts_with("error:")
+            && lines[0].contains("refused"),
         "expected one line on stderr like `error: connection refused by …; is the server running?`, got:\n{}",
         out.stderr
     );

@@ -51,7 +51,9 @@ fn explain(addr: &str, error: &io::Error) -> String {
         io::ErrorKind::ConnectionRefused => {
             format!("connection refused by {addr}; is the server running?")
         }
-        io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),
+        io::ErrorKind::InvalidInput => {
+            format!("{addr:?} is not an address like 127.0.0.1:9999")
+        }
         _ => format!("{addr}: {error}"),
     }
 }

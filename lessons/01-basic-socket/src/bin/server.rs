@@ -65,8 +65,12 @@ fn explain(addr: &str, error: &io::Error) -> String {
                 "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
             )
         }
-        io::ErrorKind::AddrNotAvailable => format!("{addr} is not an address of this machine"),
-        io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),
+        io::ErrorKind::AddrNotAvailable => {
+            format!("{addr} is not an address of this machine")
+        }
+        io::ErrorKind::InvalidInput => {
+            format!("{addr:?} is not an address like 127.0.0.1:9999")
+        }
         _ => format!("{addr}: {error}"),
     }
 }

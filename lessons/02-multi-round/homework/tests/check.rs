@@ -13,7 +13,8 @@ fn converse(input: &[&str]) -> (Vec<String>, String) {
     let listener = TestListener::bind();
     let args = vec!["--addr".to_string(), listener.addr().to_string()];
     let mut client =
-        Proc::spawn("your client", &homework_program!("02"), &args, Input::Piped).unwrap();
+        Proc::spawn("your client", &homework_program!("02"), &args, Input::Piped)
+            .unwrap();
     let (mut conn, _) = listener.accept(&mut client);
     let server = thread::spawn(move || {
         let mut received = Vec::new();
@@ -22,7 +23,8 @@ fn converse(input: &[&str]) -> (Vec<String>, String) {
             match conn.read(&mut buffer) {
                 Ok(0) | Err(_) => return received,
                 Ok(n) => {
-                    let message = String::from_utf8_lossy(&buffer[..n]).into_owned();
+                    let message =
+                        String::from_utf8_lossy(&buffer[..n]).into_owned();
                     let _ = conn.write_all(message.to_uppercase().as_bytes());
                     received.push(message);
                 }

@@ -43,5 +43,7 @@ fn main() -> ExitCode {
 /// ends or the server goes away.
 fn conversation(stream: TcpStream) -> io::Result<()> {
     let _ = stream;
-    todo!("the lesson 2 loop, plus: read() == 0 means closed; which error kinds mean reset?")
+    todo!(
+        "the lesson 2 loop, plus: read() == 0 means closed; which error kinds mean reset?"
+    )
 }

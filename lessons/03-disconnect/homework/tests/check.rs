@@ -20,7 +20,8 @@ fn server_that_leaves(leave: Leave) -> Finished {
     let listener = TestListener::bind();
     let args = vec!["--addr".to_string(), listener.addr().to_string()];
     let mut client =
-        Proc::spawn("your client", &homework_program!("03"), &args, Input::Piped).unwrap();
+        Proc::spawn("your client", &homework_program!("03"), &args, Input::Piped)
+            .unwrap();
     let (mut conn, _) = listener.accept(&mut client);
     for line in ["one", "two", "three"] {
         client.send_line(line);
@@ -81,7 +82,8 @@ fn says_bye_at_the_end_of_input() {
     let listener = TestListener::bind();
     let args = vec!["--addr".to_string(), listener.addr().to_string()];
     let mut client =
-        Proc::spawn("your client", &homework_program!("03"), &args, Input::Piped).unwrap();
+        Proc::spawn("your client", &homework_program!("03"), &args, Input::Piped)
+            .unwrap();
     let (mut conn, _) = listener.accept(&mut client);
     client.send_line("hi");
     let mut buffer = [0u8; 64];

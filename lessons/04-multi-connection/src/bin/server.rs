@@ -48,8 +48,12 @@ fn serve(addr: &str) -> io::Result<()> {
         println!("client #{number} connected from {peer}");
         // One client's trouble ends that client's conversation, never the server.
         match conversation(number, stream) {
-            Ok(n) => println!("client #{number} closed the connection after {n} messages"),
-            Err(e) if is_disconnect(&e) => println!("client #{number} vanished: {}", e.kind()),
+            Ok(n) => println!(
+                "client #{number} closed the connection after {n} messages"
+            ),
+            Err(e) if is_disconnect(&e) => {
+                println!("client #{number} vanished: {}", e.kind())
+            }
             Err(e) => println!("client #{number}: error: {e}"),
         }
     }
@@ -91,8 +95,12 @@ fn explain(addr: &str, error: &io::Error) -> String {
                 "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
             )
         }
-        io::ErrorKind::AddrNotAvailable => format!("{addr} is not an address of this machine"),
-        io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),
+        io::ErrorKind::AddrNotAvailable => {
+            format!("{addr} is not an address of this machine")
+        }
+        io::ErrorKind::InvalidInput => {
+            format!("{addr:?} is not an address like 127.0.0.1:9999")
+        }
         _ => format!("{addr}: {error}"),
     }
 }

@@ -7,11 +7,14 @@ use std::time::Duration;
 
 use socket2::SockRef;
 use workbook_harness::pretty_assertions::assert_eq;
-use workbook_harness::{Finished, Input, Proc, TestListener, homework_program, refused_addr};
+use workbook_harness::{
+    Finished, Input, Proc, TestListener, homework_program, refused_addr,
+};
 
 fn start(addr: String) -> Proc {
     let args = vec!["--addr".to_string(), addr];
-    Proc::spawn("your client", &homework_program!("05"), &args, Input::Piped).unwrap()
+    Proc::spawn("your client", &homework_program!("05"), &args, Input::Piped)
+        .unwrap()
 }
 
 /// Reads one command from the client and checks it is `expected`.

@@ -42,7 +42,8 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     // ANCHOR: loopback
-    if let Err(refusal) = check_listen_addr(&args.addr, args.allow_remote_commands) {
+    if let Err(refusal) = check_listen_addr(&args.addr, args.allow_remote_commands)
+    {
         eprintln!("error: {refusal}");
         return ExitCode::FAILURE;
     }
@@ -83,7 +84,8 @@ fn serve(addr: &str, limits: &Limits) -> io::Result<()> {
 }
 
 // ANCHOR: conversation
-/// Runs each message as a command and sends back its output, until the client leaves.
+/// Runs each message as a command and sends back its output, until the client
+/// leaves.
 fn conversation(mut stream: TcpStream, limits: &Limits) -> io::Result<()> {
     let mut buffer = [0u8; 1024];
     loop {
@@ -94,7 +96,8 @@ fn conversation(mut stream: TcpStream, limits: &Limits) -> io::Result<()> {
         let message = String::from_utf8_lossy(&buffer[..n]);
         let command = message.trim();
         println!("running: {command}");
-        let outcome = shell::run(command, limits).unwrap_or_else(|e| Outcome::not_started(&e));
+        let outcome = shell::run(command, limits)
+            .unwrap_or_else(|e| Outcome::not_started(&e));
         let mut reply = outcome.output.clone();
         for note in outcome.notes(limits) {
             reply.extend_from_slice(format!("[{note}]\n").as_bytes());
@@ -115,8 +118,12 @@ fn explain(addr: &str, error: &io::Error) -> String {
                 "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
             )
         }
-        io::ErrorKind::AddrNotAvailable => format!("{addr} is not an address of this machine"),
-        io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),
+        io::ErrorKind::AddrNotAvailable => {
+            format!("{addr} is not an address of this machine")
+        }
+        io::ErrorKind::InvalidInput => {
+            format!("{addr:?} is not an address like 127.0.0.1:9999")
+        }
         _ => format!("{addr}: {error}"),
     }
 }

@@ -56,5 +56,7 @@ fn main() -> ExitCode {
 /// Prints each complete message in the stream; returns how many there were.
 fn receive(stream: TcpStream) -> Result<usize, String> {
     let _ = stream;
-    todo!("keep unfinished bytes between reads; split on b'\\n'; decode complete messages only")
+    todo!(
+        "keep unfinished bytes between reads; split on b'\\n'; decode complete messages only"
+    )
 }

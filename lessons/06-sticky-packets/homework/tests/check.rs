@@ -84,7 +84,9 @@ fn a_long_message_is_one_message() {
     drop(conn);
     assert_eq!(
         succeeded(receiver.finish()),
-        format!("message: {long}\nmessage: short\nend of stream after 2 messages\n")
+        format!(
+            "message: {long}\nmessage: short\nend of stream after 2 messages\n"
+        )
     );
 }
 

@@ -56,7 +56,11 @@ fn serve(args: &Args) -> io::Result<()> {
 // ANCHOR: receive
 /// Reads until the end of the stream, printing each read. Returns how many reads
 /// returned data.
-fn receive(mut stream: TcpStream, pause: Duration, first_read: usize) -> io::Result<usize> {
+fn receive(
+    mut stream: TcpStream,
+    pause: Duration,
+    first_read: usize,
+) -> io::Result<usize> {
     let mut buffer = [0u8; 1024];
     let mut size = first_read;
     let mut reads = 0;
@@ -86,8 +90,12 @@ fn explain(addr: &str, error: &io::Error) -> String {
                 "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
             )
         }
-        io::ErrorKind::AddrNotAvailable => format!("{addr} is not an address of this machine"),
-        io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),
+        io::ErrorKind::AddrNotAvailable => {
+            format!("{addr} is not an address of this machine")
+        }
+        io::ErrorKind::InvalidInput => {
+            format!("{addr:?} is not an address like 127.0.0.1:9999")
+        }
         _ => format!("{addr}: {error}"),
     }
 }

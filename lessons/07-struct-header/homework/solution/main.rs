@@ -51,7 +51,8 @@ fn main() -> ExitCode {
 
 /// Sends each non-blank line of stdin as a framed command; prints each reply.
 fn talk(addr: &str) -> Result<(), String> {
-    let stream = TcpStream::connect(addr).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    let stream = TcpStream::connect(addr)
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
     let broken = |e: io::Error| format!("connection lost: {e}");
     let mut reader = BufReader::new(stream.try_clone().map_err(broken)?);
     let mut writer = BufWriter::new(stream);
@@ -111,8 +112,8 @@ fn read_frame(input: &mut impl Read) -> Result<Option<Frame>, String> {
     }
     let mut json = vec![0u8; header_len as usize];
     input.read_exact(&mut json).map_err(cut("header"))?;
-    let header: Header =
-        serde_json::from_slice(&json).map_err(|e| format!("the header is not valid: {e}"))?;
+    let header: Header = serde_json::from_slice(&json)
+        .map_err(|e| format!("the header is not valid: {e}"))?;
     if header.body_size > MAX_BODY {
         return Err(format!(
             "body size {} is above the limit of {MAX_BODY} bytes",
@@ -127,7 +128,9 @@ fn read_frame(input: &mut impl Read) -> Result<Option<Frame>, String> {
 /// The message for a `read_exact` that failed while reading `part`.
 fn cut(part: &'static str) -> impl Fn(io::Error) -> String {
     move |e| match e.kind() {
-        io::ErrorKind::UnexpectedEof => format!("the stream ended inside a frame, in its {part}"),
+        io::ErrorKind::UnexpectedEof => {
+            format!("the stream ended inside a frame, in its {part}")
+        }
         _ => format!("connection lost: {e}"),
     }
 }

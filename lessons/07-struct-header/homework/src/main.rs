@@ -74,7 +74,8 @@ fn main() -> ExitCode {
 
 /// Sends each non-blank line of stdin as a framed command; prints each reply.
 fn talk(addr: &str) -> Result<(), String> {
-    let stream = TcpStream::connect(addr).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    let stream = TcpStream::connect(addr)
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
     let broken = |e: io::Error| format!("connection lost: {e}");
     let mut reader = BufReader::new(stream.try_clone().map_err(broken)?);
     let mut writer = BufWriter::new(stream);

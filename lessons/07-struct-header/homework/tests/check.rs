@@ -14,7 +14,8 @@ fn start(command: &str) -> (Proc, TcpStream) {
     let listener = TestListener::bind();
     let args = vec!["--addr".to_string(), listener.addr().to_string()];
     let mut client =
-        Proc::spawn("your client", &homework_program!("07"), &args, Input::Piped).unwrap();
+        Proc::spawn("your client", &homework_program!("07"), &args, Input::Piped)
+            .unwrap();
     let (conn, _) = listener.accept(&mut client);
     conn.set_nodelay(true).unwrap();
     client.send_line(command);

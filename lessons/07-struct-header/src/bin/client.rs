@@ -92,12 +92,15 @@ fn show(reply: &Frame) -> Result<(), FrameError> {
 /// The seeds' client, in Rust: the length and the header are read in full, but the
 /// body with one `read`. That read returns what has arrived so far, which for a
 /// large reply is only part of it.
-fn read_reply_with_one_read(reader: &mut impl Read) -> Result<Option<Frame>, FrameError> {
+fn read_reply_with_one_read(
+    reader: &mut impl Read,
+) -> Result<Option<Frame>, FrameError> {
     let mut len = [0u8; 4];
     reader.read_exact(&mut len)?;
     let mut json = vec![0u8; u32::from_be_bytes(len).min(64 * 1024) as usize];
     reader.read_exact(&mut json)?;
-    let header: Header = serde_json::from_slice(&json).map_err(FrameError::BadHeader)?;
+    let header: Header =
+        serde_json::from_slice(&json).map_err(FrameError::BadHeader)?;
     let mut body = vec![0u8; header.body_size.min(64 * 1024 * 1024) as usize];
     let n = reader.read(&mut body)?; // BUG: one read, where a loop belongs
     body.truncate(n);

@@ -50,7 +50,8 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if let Err(refusal) = check_listen_addr(&args.addr, args.allow_remote_commands) {
+    if let Err(refusal) = check_listen_addr(&args.addr, args.allow_remote_commands)
+    {
         eprintln!("error: {refusal}");
         return ExitCode::FAILURE;
     }
@@ -93,7 +94,11 @@ fn serve(args: &Args) -> io::Result<()> {
 // ANCHOR: conversation
 /// Answers framed commands until the client leaves or sends something that is
 /// not a frame.
-fn conversation(stream: TcpStream, limits: &Limits, idle: Duration) -> Result<(), FrameError> {
+fn conversation(
+    stream: TcpStream,
+    limits: &Limits,
+    idle: Duration,
+) -> Result<(), FrameError> {
     stream.set_read_timeout(Some(idle))?;
     // Two handles on one connection: buffered reading and buffered writing.
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -114,8 +119,8 @@ fn conversation(stream: TcpStream, limits: &Limits, idle: Duration) -> Result<()
         };
         let command = String::from_utf8_lossy(&request.body);
         println!("running: {command}");
-        let outcome =
-            shell::run(command.trim(), limits).unwrap_or_else(|e| Outcome::not_started(&e));
+        let outcome = shell::run(command.trim(), limits)
+            .unwrap_or_else(|e| Outcome::not_started(&e));
         let header = Header {
             exit_code: outcome.exit_code,
             notes: outcome.notes(limits),
@@ -135,8 +140,12 @@ fn explain(addr: &str, error: &io::Error) -> String {
                 "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
             )
         }
-        io::ErrorKind::AddrNotAvailable => format!("{addr} is not an address of this machine"),
-        io::ErrorKind::InvalidInput => format!("{addr:?} is not an address like 127.0.0.1:9999"),
+        io::ErrorKind::AddrNotAvailable => {
+            format!("{addr} is not an address of this machine")
+        }
+        io::ErrorKind::InvalidInput => {
+            format!("{addr:?} is not an address like 127.0.0.1:9999")
+        }
         _ => format!("{addr}: {error}"),
     }
 }
