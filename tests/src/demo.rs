@@ -54,7 +54,7 @@ impl Program {
             client_done: None,
         }
     }
-    /// Marks a server that never exits by itself (lessons 4 and 5): a demo ends once
+    /// Marks a server that never exits by itself (lessons 5 and 7): a demo ends once
     /// it has printed a line containing `line`, and then stops it.
     pub fn serves_forever(mut self, line: &str) -> Program {
         self.client_done = Some(line.to_string());

@@ -37,6 +37,26 @@ pub struct Finished {
     pub stderr: String,
 }
 
+impl Finished {
+    /// The one line a program that failed cleanly printed: fails the test unless
+    /// the program exited with a failure code and its stderr is exactly one line
+    /// starting with `error: ` (no panic, no backtrace).
+    #[track_caller]
+    pub fn one_error_line(&self) -> &str {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert!(
+            !self.status.success()
+                && lines.len() == 1
+                && lines[0].starts_with("error: "),
+            "expected a failure and exactly one `error: …` line on stderr \
+             (no panic, no backtrace); got {}, stderr:\n{}",
+            self.status,
+            self.stderr
+        );
+        lines[0]
+    }
+}
+
 /// Where the child's standard input comes from.
 #[derive(Debug)]
 pub enum Input {

@@ -157,6 +157,15 @@ pub fn read_frame(
 }
 // ANCHOR_END: read
 
+/// The bytes of a frame whose header is given as text, valid JSON or not. Tests
+/// use it to play a broken or hostile peer; programs use [`write_frame`].
+pub fn frame_bytes(header_json: &str, body: &[u8]) -> Vec<u8> {
+    let mut bytes = (header_json.len() as u32).to_be_bytes().to_vec();
+    bytes.extend_from_slice(header_json.as_bytes());
+    bytes.extend_from_slice(body);
+    bytes
+}
+
 /// Fills `buf` completely, or returns `Ok(false)` if the stream ended before its
 /// first byte. Ending after the first byte is a truncated frame.
 fn read_exact_or_end(

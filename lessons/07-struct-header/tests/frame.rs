@@ -5,7 +5,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use lesson_07::frame::{
-    Frame, FrameError, Header, MAX_HEADER_LEN, read_frame, write_frame,
+    Frame, FrameError, Header, MAX_HEADER_LEN, frame_bytes, read_frame, write_frame,
 };
 use proptest::prelude::*;
 use workbook_harness::assert_golden;
@@ -112,14 +112,6 @@ fn error_of(bytes: &[u8]) -> String {
     }
 }
 
-/// Length prefix, then a header given as text.
-fn raw(header: &str, body: &[u8]) -> Vec<u8> {
-    let mut bytes = (header.len() as u32).to_be_bytes().to_vec();
-    bytes.extend_from_slice(header.as_bytes());
-    bytes.extend_from_slice(body);
-    bytes
-}
-
 #[test]
 fn bad_input_is_a_clear_error() {
     // A stream cut inside each part of a frame.
@@ -128,11 +120,11 @@ fn bad_input_is_a_clear_error() {
         "the stream ended inside a frame, before all 4 bytes of its header length"
     );
     assert_eq!(
-        error_of(&raw(r#"{"body_size":5}"#, b"")[..10]),
+        error_of(&frame_bytes(r#"{"body_size":5}"#, b"")[..10]),
         "the stream ended inside a frame, before all 15 bytes of its header"
     );
     assert_eq!(
-        error_of(&raw(r#"{"body_size":5}"#, b"abc")),
+        error_of(&frame_bytes(r#"{"body_size":5}"#, b"abc")),
         "the stream ended inside a frame, before all 5 bytes of its body"
     );
     // Sizes that are refused before anything is allocated for them.
@@ -145,20 +137,20 @@ fn bad_input_is_a_clear_error() {
         "header length 4294967295 is above the limit of 65536 bytes"
     );
     assert_eq!(
-        error_of(&raw(r#"{"body_size":18446744073709551615}"#, b"")),
+        error_of(&frame_bytes(r#"{"body_size":18446744073709551615}"#, b"")),
         "body size 18446744073709551615 is above the limit of 1048576 bytes"
     );
     // Headers that are not what the format says.
     assert_eq!(
-        error_of(&raw("{not json", b"")),
+        error_of(&frame_bytes("{not json", b"")),
         "the header is not valid: key must be a string at line 1 column 2"
     );
     assert_eq!(
-        error_of(&raw(r#"{"size":3}"#, b"abc")),
+        error_of(&frame_bytes(r#"{"size":3}"#, b"abc")),
         "the header is not valid: missing field `body_size` at line 1 column 10"
     );
     assert_eq!(
-        error_of(&raw(r#"{"body_size":-1}"#, b"")),
+        error_of(&frame_bytes(r#"{"body_size":-1}"#, b"")),
         "the header is not valid: invalid value: integer `-1`, expected u64 at line 1 column 15"
     );
 }
@@ -167,7 +159,8 @@ fn bad_input_is_a_clear_error() {
 #[test]
 fn unknown_header_fields_are_ignored() {
     let frames =
-        decode(&mut &raw(r#"{"body_size":2,"md5":"x"}"#, b"hi")[..]).unwrap();
+        decode(&mut &frame_bytes(r#"{"body_size":2,"md5":"x"}"#, b"hi")[..])
+            .unwrap();
     assert_eq!(frames[0].body, b"hi");
 }
 

@@ -7,7 +7,7 @@ use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::Path;
 
-use lesson_07::frame::{Frame, Header, read_frame, write_frame};
+use lesson_07::frame::{Frame, Header, frame_bytes, read_frame, write_frame};
 use workbook_harness::pretty_assertions::assert_eq;
 use workbook_harness::{Program, check_demo, connect, run_demo};
 
@@ -57,13 +57,7 @@ fn one_read_for_the_body_breaks_on_a_large_reply() {
         out.stdout.contains("[one read got ") && !out.stdout.contains("next\n"),
         "the client should have read part of the body and never seen `next`"
     );
-    assert!(!out.status.success());
-    let error: Vec<&str> = out.stderr.lines().collect();
-    assert!(
-        error.len() == 1 && error[0].starts_with("error: "),
-        "one error line, got:\n{}",
-        out.stderr
-    );
+    out.one_error_line();
 }
 
 /// Sends `bytes` on a fresh connection, closes the sending side, and returns the
@@ -84,13 +78,6 @@ fn answer_to(addr: std::net::SocketAddr, bytes: &[u8]) -> Frame {
     frame
 }
 
-fn framed(header_json: &str, body: &[u8]) -> Vec<u8> {
-    let mut bytes = (header_json.len() as u32).to_be_bytes().to_vec();
-    bytes.extend_from_slice(header_json.as_bytes());
-    bytes.extend_from_slice(body);
-    bytes
-}
-
 /// Each kind of bad input gets an error frame and a closed connection, and the
 /// server serves the next client as if nothing happened.
 #[test]
@@ -102,19 +89,19 @@ fn bad_input_closes_that_connection_and_the_server_goes_on() {
             "header length 4294967295 is above the limit of 65536 bytes",
         ),
         (
-            &framed(r#"{"body_size":10}"#, b"echo"),
+            &frame_bytes(r#"{"body_size":10}"#, b"echo"),
             "the stream ended inside a frame, before all 10 bytes of its body",
         ),
         (
-            &framed("{oops", b""),
+            &frame_bytes("{oops", b""),
             "the header is not valid: key must be a string at line 1 column 2",
         ),
         (
-            &framed(r#"{"size":2}"#, b"ls"),
+            &frame_bytes(r#"{"size":2}"#, b"ls"),
             "the header is not valid: missing field `body_size` at line 1 column 10",
         ),
         (
-            &framed(r#"{"body_size":1099511627776}"#, b""),
+            &frame_bytes(r#"{"body_size":1099511627776}"#, b""),
             "body size 1099511627776 is above the limit of 65536 bytes",
         ),
     ];
@@ -127,7 +114,7 @@ fn bad_input_closes_that_connection_and_the_server_goes_on() {
     // A peer that sends half a frame and then nothing is cut off at the idle timeout.
     let mut stalled = connect(addr);
     stalled
-        .write_all(&framed(r#"{"body_size":10}"#, b"ech"))
+        .write_all(&frame_bytes(r#"{"body_size":10}"#, b"ech"))
         .unwrap();
     let mut reader = BufReader::new(stalled.try_clone().unwrap());
     let answer = read_frame(&mut reader, 1 << 20)

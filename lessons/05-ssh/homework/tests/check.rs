@@ -28,21 +28,6 @@ fn expect_command(conn: &mut TcpStream, expected: &str) {
     );
 }
 
-/// The one line the client printed on stderr, after checking it failed cleanly.
-fn one_error_line(out: &Finished) -> String {
-    assert!(
-        !out.status.success(),
-        "a failure should exit with a non-zero code"
-    );
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    assert!(
-        lines.len() == 1,
-        "expected exactly one line on stderr (no panic, no backtrace), got:\n{}",
-        out.stderr
-    );
-    lines[0].to_string()
-}
-
 #[test]
 fn prints_each_reply() {
     let listener = TestListener::bind();
@@ -68,7 +53,7 @@ fn a_refused_connection_is_one_line() {
     let addr = refused_addr().to_string();
     let out = start(addr.clone()).finish();
     assert_eq!(
-        one_error_line(&out),
+        out.one_error_line(),
         format!("error: connection refused by {addr}; is the server running?")
     );
 }
@@ -94,7 +79,7 @@ fn server_leaves_during(command: &str, reset: bool) -> Finished {
 fn a_server_that_closes_before_replying_is_one_line() {
     let out = server_leaves_during("sleep 1", false);
     assert_eq!(
-        one_error_line(&out),
+        out.one_error_line(),
         r#"error: the server closed the connection before replying to "sleep 1""#
     );
 }
@@ -103,7 +88,7 @@ fn a_server_that_closes_before_replying_is_one_line() {
 fn a_server_that_resets_before_replying_is_one_line() {
     let out = server_leaves_during("ls -l", true);
     assert_eq!(
-        one_error_line(&out),
+        out.one_error_line(),
         r#"error: the server reset the connection before replying to "ls -l""#
     );
 }

@@ -5,9 +5,9 @@
 use std::io::{BufReader, Write};
 use std::net::TcpStream;
 
-use lesson_07::frame::read_frame;
+use lesson_07::frame::{frame_bytes, read_frame};
 use workbook_harness::pretty_assertions::assert_eq;
-use workbook_harness::{Finished, Input, Proc, TestListener, homework_program};
+use workbook_harness::{Input, Proc, TestListener, homework_program};
 
 /// Starts your client, sends it `command`, and checks the request it sends.
 fn start(command: &str) -> (Proc, TcpStream) {
@@ -35,33 +35,10 @@ fn start(command: &str) -> (Proc, TcpStream) {
     (client, conn)
 }
 
-/// A frame as bytes: header length, header, body.
-fn frame(header_json: &str, body: &[u8]) -> Vec<u8> {
-    let mut bytes = (header_json.len() as u32).to_be_bytes().to_vec();
-    bytes.extend_from_slice(header_json.as_bytes());
-    bytes.extend_from_slice(body);
-    bytes
-}
-
-/// The one error line the client printed, after checking it failed cleanly.
-fn one_error_line(out: &Finished) -> String {
-    assert!(
-        !out.status.success(),
-        "bad input should end with a non-zero exit code"
-    );
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    assert!(
-        lines.len() == 1 && lines[0].starts_with("error: "),
-        "expected one `error: ` line (no panic), got:\n{}",
-        out.stderr
-    );
-    lines[0].to_string()
-}
-
 #[test]
 fn a_reply_that_arrives_one_byte_at_a_time() {
     let (client, mut conn) = start("echo hi");
-    for byte in frame(r#"{"body_size":3,"notes":["slowly"]}"#, b"hi\n") {
+    for byte in frame_bytes(r#"{"body_size":3,"notes":["slowly"]}"#, b"hi\n") {
         conn.write_all(&[byte]).unwrap();
     }
     drop(conn);
@@ -74,8 +51,11 @@ fn a_reply_that_arrives_one_byte_at_a_time() {
 fn two_replies_in_one_write_and_an_empty_body() {
     let (mut client, mut conn) = start("true");
     // The reply to `true` and, already, the start of nothing else: one write.
-    let mut bytes = frame(r#"{"body_size":0}"#, b"");
-    bytes.extend(frame(r#"{"body_size":6,"extra":"ignored"}"#, b"later\n"));
+    let mut bytes = frame_bytes(r#"{"body_size":0}"#, b"");
+    bytes.extend(frame_bytes(
+        r#"{"body_size":6,"extra":"ignored"}"#,
+        b"later\n",
+    ));
     conn.write_all(&bytes).unwrap();
     client.wait_for_text("--- reply of 0 bytes ---");
     client.send_line("echo later");
@@ -93,7 +73,7 @@ fn an_oversized_header_length_is_refused_before_allocating() {
     conn.write_all(&u32::MAX.to_be_bytes()).unwrap();
     let out = client.finish();
     assert_eq!(
-        one_error_line(&out),
+        out.one_error_line(),
         "error: header length 4294967295 is above the limit of 65536 bytes"
     );
 }
@@ -101,11 +81,11 @@ fn an_oversized_header_length_is_refused_before_allocating() {
 #[test]
 fn an_oversized_body_is_refused_before_allocating() {
     let (client, mut conn) = start("ls");
-    conn.write_all(&frame(r#"{"body_size":1099511627776}"#, b""))
+    conn.write_all(&frame_bytes(r#"{"body_size":1099511627776}"#, b""))
         .unwrap();
     let out = client.finish();
     assert_eq!(
-        one_error_line(&out),
+        out.one_error_line(),
         "error: body size 1099511627776 is above the limit of 67108864 bytes"
     );
 }
@@ -113,10 +93,11 @@ fn an_oversized_body_is_refused_before_allocating() {
 #[test]
 fn a_stream_cut_inside_the_body_is_an_error() {
     let (client, mut conn) = start("cat big");
-    conn.write_all(&frame(r#"{"body_size":100}"#, b"only part"))
+    conn.write_all(&frame_bytes(r#"{"body_size":100}"#, b"only part"))
         .unwrap();
     drop(conn);
-    let line = one_error_line(&client.finish());
+    let out = client.finish();
+    let line = out.one_error_line();
     assert!(
         line.contains("the stream ended inside a frame"),
         "got: {line}"
@@ -128,7 +109,8 @@ fn a_stream_cut_inside_the_length_is_an_error() {
     let (client, mut conn) = start("ls");
     conn.write_all(&[0, 0]).unwrap();
     drop(conn);
-    let line = one_error_line(&client.finish());
+    let out = client.finish();
+    let line = out.one_error_line();
     assert!(
         line.contains("the stream ended inside a frame"),
         "got: {line}"
@@ -148,7 +130,7 @@ fn a_header_that_is_not_json_or_lacks_body_size_is_an_error() {
         ),
     ] {
         let (client, mut conn) = start("ls");
-        conn.write_all(&frame(header, b"ls")).unwrap();
-        assert_eq!(one_error_line(&client.finish()), message);
+        conn.write_all(&frame_bytes(header, b"ls")).unwrap();
+        assert_eq!(client.finish().one_error_line(), message);
     }
 }
