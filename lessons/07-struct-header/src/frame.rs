@@ -15,6 +15,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 // ANCHOR: limits
@@ -102,7 +103,18 @@ pub fn write_frame(
         body_size: body.len() as u64,
         ..header.clone()
     };
-    let json = serde_json::to_vec(&header)?;
+    write_header(out, &header)?;
+    out.write_all(body)?;
+    out.flush()
+}
+
+/// Writes the first two parts of a frame: the header's length and the header.
+/// Any header type that serde can turn into JSON will do (lesson 8 has its own).
+pub fn write_header(
+    out: &mut impl Write,
+    header: &impl Serialize,
+) -> io::Result<()> {
+    let json = serde_json::to_vec(header)?;
     let len = u32::try_from(json.len())
         .ok()
         .filter(|&len| len <= MAX_HEADER_LEN)
@@ -110,9 +122,7 @@ pub fn write_frame(
             io::Error::new(io::ErrorKind::InvalidInput, "header too long")
         })?;
     out.write_all(&len.to_be_bytes())?; // network byte order: big-endian
-    out.write_all(&json)?;
-    out.write_all(body)?;
-    out.flush()
+    out.write_all(&json)
 }
 // ANCHOR_END: write
 
@@ -127,6 +137,27 @@ pub fn read_frame(
     input: &mut impl Read,
     max_body: u64,
 ) -> Result<Option<Frame>, FrameError> {
+    let Some(header) = read_header::<Header>(input)? else {
+        return Ok(None);
+    };
+    if header.body_size > max_body {
+        return Err(FrameError::BodyTooLong {
+            size: header.body_size,
+            limit: max_body,
+        });
+    }
+    let mut body = vec![0u8; header.body_size as usize];
+    input
+        .read_exact(&mut body)
+        .map_err(|e| truncated(e, "body", header.body_size))?;
+    Ok(Some(Frame { header, body }))
+}
+
+/// Reads the first two parts of a frame, the length and the JSON header, and
+/// leaves the body in the stream for the caller (lesson 8 streams it to a file).
+pub fn read_header<H: DeserializeOwned>(
+    input: &mut impl Read,
+) -> Result<Option<H>, FrameError> {
     let mut len = [0u8; 4];
     if !read_exact_or_end(input, &mut len)? {
         return Ok(None);
@@ -135,25 +166,13 @@ pub fn read_frame(
     if header_len > MAX_HEADER_LEN {
         return Err(FrameError::HeaderTooLong(header_len));
     }
-
     let mut json = vec![0u8; header_len as usize];
     input
         .read_exact(&mut json)
         .map_err(|e| truncated(e, "header", header_len.into()))?;
-    let header: Header =
-        serde_json::from_slice(&json).map_err(FrameError::BadHeader)?;
-    if header.body_size > max_body {
-        return Err(FrameError::BodyTooLong {
-            size: header.body_size,
-            limit: max_body,
-        });
-    }
-
-    let mut body = vec![0u8; header.body_size as usize];
-    input
-        .read_exact(&mut body)
-        .map_err(|e| truncated(e, "body", header.body_size))?;
-    Ok(Some(Frame { header, body }))
+    serde_json::from_slice(&json)
+        .map(Some)
+        .map_err(FrameError::BadHeader)
 }
 // ANCHOR_END: read
 
@@ -190,8 +209,13 @@ fn read_exact_or_end(
     Ok(true)
 }
 
-/// `read_exact` reports a short stream as `UnexpectedEof`; name the part that was cut.
-fn truncated(error: io::Error, part: &'static str, expected: u64) -> FrameError {
+/// `read_exact` reports a short stream as `UnexpectedEof`; name the part that was
+/// cut. Public for lesson 8, whose bodies are read in chunks.
+pub fn truncated(
+    error: io::Error,
+    part: &'static str,
+    expected: u64,
+) -> FrameError {
     match error.kind() {
         io::ErrorKind::UnexpectedEof => FrameError::Truncated { part, expected },
         _ => FrameError::Io(error),
