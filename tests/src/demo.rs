@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::golden::{assert_golden, normalize};
-use crate::process::{Finished, Input, Proc, start_server};
+use crate::process::{Finished, Input, Proc, start_server_in};
 
 /// Where a lesson's golden transcripts live.
 pub fn transcripts_dir(lesson_dir: &Path) -> PathBuf {
@@ -44,6 +44,8 @@ pub struct Program {
     /// For a server that serves forever: the line it prints when a client has left.
     /// A demo waits for it, then stops the server.
     pub client_done: Option<String>,
+    /// The working folder it runs in; `None` for the test's own.
+    pub dir: Option<PathBuf>,
 }
 
 impl Program {
@@ -52,7 +54,13 @@ impl Program {
             path: path.into(),
             args: Vec::new(),
             client_done: None,
+            dir: None,
         }
+    }
+    /// Runs the program in `dir` (lessons 8 and 9: each side has its own folder).
+    pub fn in_dir(mut self, dir: &Path) -> Program {
+        self.dir = Some(dir.to_path_buf());
+        self
     }
     /// Marks a server that never exits by itself (lessons 5 and 7): a demo ends once
     /// it has printed a line containing `line`, and then stops it.
@@ -66,14 +74,14 @@ impl Program {
     }
     /// Starts this program as a server on an ephemeral loopback port.
     pub fn start_server(&self) -> (Proc, SocketAddr) {
-        start_server("server", &self.path, &self.args)
+        start_server_in(self.dir.as_deref(), "server", &self.path, &self.args)
             .unwrap_or_else(|e| panic!("{e}"))
     }
     /// Starts this program as a client of `server`, its stdin a pipe.
     pub fn start_client(&self, name: &str, server: SocketAddr) -> Proc {
         let mut args = vec!["--addr".to_string(), server.to_string()];
         args.extend(self.args.iter().cloned());
-        Proc::spawn(name, &self.path, &args, Input::Piped)
+        Proc::spawn_in(self.dir.as_deref(), name, &self.path, &args, Input::Piped)
             .unwrap_or_else(|e| panic!("{e}"))
     }
 }

@@ -7,6 +7,7 @@
 //! - [`demo`]: a lesson's scripted demo, server and client, checked against the
 //!   transcripts the book includes.
 //! - [`peer`]: the other end of a connection, played by a test, with deadlines.
+//! - [`playground`]: each side's folder for the lessons that move files.
 //! - [`homework`]: which program a homework check runs (the learner's or the reference).
 //! - [`workspace`]: where the lessons live and how to build one of their programs.
 
@@ -14,11 +15,13 @@ pub mod demo;
 pub mod golden;
 pub mod homework;
 pub mod peer;
+pub mod playground;
 pub mod process;
 pub mod workspace;
 
 pub use demo::{Program, check_demo, check_transcripts, demo_input, run_demo};
 pub use golden::{assert_golden, normalize};
 pub use peer::{TestListener, connect, refused_addr};
+pub use playground::{Playground, ScratchDir};
 pub use pretty_assertions;
-pub use process::{Finished, Input, Proc, start_server};
+pub use process::{Finished, Input, Proc, start_server, start_server_in};

@@ -85,11 +85,27 @@ impl Proc {
         args: &[String],
         input: Input,
     ) -> std::io::Result<Proc> {
+        Proc::spawn_in(None, name, program, args, input)
+    }
+
+    /// Like [`Proc::spawn`], with the child's working folder set to `dir`
+    /// (lessons 8 and 9 give each side a folder of its own).
+    pub fn spawn_in(
+        dir: Option<&Path>,
+        name: &str,
+        program: &Path,
+        args: &[String],
+        input: Input,
+    ) -> std::io::Result<Proc> {
         let stdin = match input {
             Input::Piped => Stdio::piped(),
             Input::Inherit => Stdio::inherit(),
         };
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
+        let mut child = command
             .args(args)
             .stdin(stdin)
             .stdout(Stdio::piped())
@@ -332,9 +348,19 @@ pub fn start_server(
     program: &Path,
     extra_args: &[String],
 ) -> std::io::Result<(Proc, SocketAddr)> {
+    start_server_in(None, name, program, extra_args)
+}
+
+/// Like [`start_server`], with the server's working folder set to `dir`.
+pub fn start_server_in(
+    dir: Option<&Path>,
+    name: &str,
+    program: &Path,
+    extra_args: &[String],
+) -> std::io::Result<(Proc, SocketAddr)> {
     let mut args = vec!["--addr".to_string(), "127.0.0.1:0".to_string()];
     args.extend_from_slice(extra_args);
-    let mut server = Proc::spawn(name, program, &args, Input::Piped)?;
+    let mut server = Proc::spawn_in(dir, name, program, &args, Input::Piped)?;
     let deadline = Instant::now() + TIMEOUT;
     loop {
         let Some(line) = server.next_line_until(deadline) else {

@@ -1,0 +1,73 @@
+//! The wire format. Every message is one of lesson 7's frames: a 4-byte big-endian
+//! length, a JSON header, then `body_size` bytes of body. Only the header's fields
+//! are new:
+//!
+//! | message           | header                                                  | body         |
+//! |-------------------|---------------------------------------------------------|--------------|
+//! | put request       | `command: "put"`, `name`, `sha256`, `body_size`         | the file     |
+//! | get request       | `command: "get"`, `name`, `body_size: 0`                | none         |
+//! | reply, success    | `status: "ok"`; for `get` also `sha256` and `body_size` | `get`: file  |
+//! | reply, refusal    | `status: "error"`, `error`, `body_size: 0`              | none         |
+//!
+//! `sha256` is the SHA-256 of the whole file, 64 lowercase hex digits. Each request
+//! gets exactly one reply, and the connection stays open for the next request.
+
+use serde::{Deserialize, Serialize};
+
+// ANCHOR: request
+/// What the client asks for. `body_size` comes first, as in every frame of
+/// lesson 7: a receiver that does not know a command can still skip its body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// How many bytes of body follow: the file's size for `put`, 0 for `get`.
+    pub body_size: u64,
+    /// `"put"` or `"get"`. A string, not an enum: a later client may send a
+    /// command this server does not know, and gets an error reply, not a hang-up.
+    pub command: String,
+    /// The file's name in the server's folder, e.g. `notes.txt` or `docs/a.txt`.
+    pub name: String,
+    /// For `put`: the SHA-256 of the body, so the server can check what arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+// ANCHOR_END: request
+
+// ANCHOR: reply
+/// The server's answer to one request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// For a successful `get`: the file's size. Otherwise 0.
+    pub body_size: u64,
+    pub status: Status,
+    /// For a successful `get`: the SHA-256 of the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// For a refusal: why, in words for the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Ok,
+    Error,
+}
+// ANCHOR_END: reply
+
+impl Reply {
+    /// A refusal with its reason.
+    pub fn error(reason: impl Into<String>) -> Reply {
+        Reply {
+            status: Status::Error,
+            error: Some(reason.into()),
+            ..Reply::default()
+        }
+    }
+}
+
+/// The first 16 of a digest's 64 hex digits: enough for a person to compare.
+pub fn short(digest: &str) -> &str {
+    digest.get(..16).unwrap_or(digest)
+}

@@ -1,0 +1,173 @@
+//! The server's side of the conversation: one client's requests, one at a time,
+//! until the client leaves. Lesson 8's server calls it for each client in turn;
+//! lesson 9's runs it for several clients at once, unchanged.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use lesson_07::frame::{FrameError, read_header, write_header};
+
+use crate::files::{PartFile, Root};
+use crate::protocol::{Reply, Request, short};
+use crate::transfer::{copy_body, sha256_of_file, skip_body};
+
+/// What the server needs for every conversation.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub root: Root,
+    /// The largest upload accepted. Larger puts are refused before any byte is
+    /// written, and the connection is closed (their body is not worth reading).
+    pub max_file_size: u64,
+    /// A client that sends nothing for this long is cut off, even mid-file.
+    pub idle_timeout: Duration,
+}
+
+// ANCHOR: conversation
+/// Answers requests until the client closes the connection (`Ok`) or breaks the
+/// protocol or the connection (`Err`). Each event is reported through `log`.
+pub fn conversation(
+    stream: TcpStream,
+    settings: &Settings,
+    log: &dyn Fn(&str),
+) -> Result<(), FrameError> {
+    stream.set_read_timeout(Some(settings.idle_timeout))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = BufWriter::new(stream);
+    loop {
+        let request: Request = match read_header(&mut reader) {
+            Ok(Some(request)) => request,
+            Ok(None) => return Ok(()), // the client closed: a clean end
+            Err(e) => {
+                send_reply(&mut writer, &Reply::error(e.to_string()))?;
+                return Err(e);
+            }
+        };
+        if request.body_size > settings.max_file_size {
+            // Too big to read, even to throw away: refuse and hang up.
+            let e = FrameError::BodyTooLong {
+                size: request.body_size,
+                limit: settings.max_file_size,
+            };
+            send_reply(&mut writer, &Reply::error(e.to_string()))?;
+            return Err(e);
+        }
+        // `None`: the reply has been sent already (a get sends a file after it).
+        let reply = match request.command.as_str() {
+            "put" => Some(put(&mut reader, &request, settings, log)?),
+            "get" => {
+                skip_body(&mut reader, request.body_size)?; // a get has none
+                get(&mut writer, &request, settings, log)?
+            }
+            other => {
+                skip_body(&mut reader, request.body_size)?;
+                Some(Reply::error(format!("unknown command {other:?}")))
+            }
+        };
+        if let Some(reply) = reply {
+            if let Some(error) = &reply.error {
+                log(&format!(
+                    "refused {} {}: {error}",
+                    request.command, request.name
+                ));
+            }
+            send_reply(&mut writer, &reply)?;
+        }
+    }
+}
+// ANCHOR_END: conversation
+
+fn send_reply(writer: &mut impl Write, reply: &Reply) -> Result<(), FrameError> {
+    write_header(writer, reply)?;
+    writer.flush()?;
+    Ok(())
+}
+
+// ANCHOR: put
+/// Receives an upload. A refusal that comes before the body still reads the body
+/// (and throws it away), so that the next request starts where it should.
+fn put(
+    reader: &mut impl Read,
+    request: &Request,
+    settings: &Settings,
+    log: &dyn Fn(&str),
+) -> Result<Reply, FrameError> {
+    let size = request.body_size;
+    let Some(expected) = request.sha256.clone() else {
+        skip_body(reader, size)?;
+        return Ok(Reply::error("a put needs the file's sha256"));
+    };
+    let target = match settings.root.resolve(&request.name) {
+        Ok(target) => target,
+        Err(reason) => {
+            skip_body(reader, size)?;
+            return Ok(Reply::error(reason));
+        }
+    };
+    log(&format!("put {}: receiving {size} bytes", request.name));
+    let mut part = match PartFile::create(&target) {
+        Ok(part) => part,
+        Err(e) => {
+            skip_body(reader, size)?;
+            return Ok(Reply::error(e.to_string()));
+        }
+    };
+    // An error here (the client vanished, a read timed out) drops `part`, which
+    // deletes it: nothing appears under the real name.
+    let actual = copy_body(reader, &mut part, size, &mut |_| {})?;
+    if actual != expected {
+        return Ok(Reply::error(format!(
+            "the data arrived damaged (sha256 {} instead of {}); nothing was saved",
+            short(&actual),
+            short(&expected)
+        )));
+    }
+    if let Err(e) = part.commit() {
+        return Ok(Reply::error(format!("cannot save it: {e}")));
+    }
+    log(&format!(
+        "put {}: saved, sha256 {}",
+        request.name,
+        short(&actual)
+    ));
+    Ok(Reply::default())
+}
+// ANCHOR_END: put
+
+// ANCHOR: get
+/// Sends a file: the reply header with its size and digest, then its bytes.
+/// Returns the refusal to send instead, if there is one.
+fn get(
+    writer: &mut impl Write,
+    request: &Request,
+    settings: &Settings,
+    log: &dyn Fn(&str),
+) -> Result<Option<Reply>, FrameError> {
+    let path = match settings.root.resolve_existing(&request.name) {
+        Ok(path) => path,
+        Err(reason) => return Ok(Some(Reply::error(reason))),
+    };
+    // The digest goes in the header, before the body: the file is read twice.
+    let opened = File::open(&path).and_then(|file| {
+        let size = file.metadata()?.len();
+        Ok((file, size, sha256_of_file(&path)?))
+    });
+    let (mut file, size, digest) = match opened {
+        Ok(opened) => opened,
+        Err(e) => return Ok(Some(Reply::error(e.to_string()))),
+    };
+    log(&format!("get {}: sending {size} bytes", request.name));
+    let reply = Reply {
+        body_size: size,
+        sha256: Some(digest),
+        ..Reply::default()
+    };
+    write_header(writer, &reply)?;
+    // If the file shrank since, the body falls short of `size`: an error that
+    // ends the connection, as the frame cannot be finished honestly.
+    copy_body(&mut file, writer, size, &mut |_| {})?;
+    log(&format!("get {}: sent", request.name));
+    Ok(None)
+}
+// ANCHOR_END: get
