@@ -29,10 +29,44 @@ pub struct ClientArgs {
     pub max_file_size: u64,
 }
 
-/// One connection to the server, read and written through buffers.
-struct Connection {
-    reader: BufReader<TcpStream>,
-    writer: BufWriter<TcpStream>,
+/// One connection to the server, read and written through buffers. Public, so
+/// that tests (and lesson 9's) can play a client one frame at a time.
+pub struct Connection {
+    pub reader: BufReader<TcpStream>,
+    pub writer: BufWriter<TcpStream>,
+}
+
+impl Connection {
+    pub fn new(stream: TcpStream) -> io::Result<Connection> {
+        Ok(Connection {
+            reader: BufReader::new(stream.try_clone()?),
+            writer: BufWriter::new(stream),
+        })
+    }
+
+    /// Sends a request header and a body that fits in memory.
+    pub fn send(&mut self, request: &Request, body: &[u8]) -> io::Result<()> {
+        write_header(&mut self.writer, request)?;
+        self.writer.write_all(body)?;
+        self.writer.flush()
+    }
+
+    /// Reads the server's reply header; the end of the stream here is an error.
+    pub fn read_reply(&mut self) -> Result<Reply, FrameError> {
+        match read_header::<Reply>(&mut self.reader)? {
+            Some(reply)
+                if reply.status == Status::Error && reply.error.is_none() =>
+            {
+                Ok(Reply::error("no reason given"))
+            }
+            Some(reply) => Ok(reply),
+            None => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the server closed the connection",
+            )
+            .into()),
+        }
+    }
 }
 
 /// Runs the client: returns its exit code after printing any error in one line.
@@ -50,10 +84,7 @@ pub fn run(args: &ClientArgs) -> ExitCode {
 fn talk(args: &ClientArgs) -> Result<(), FrameError> {
     let stream = TcpStream::connect(&args.addr)?;
     println!("connected to {}", stream.peer_addr()?);
-    let mut conn = Connection {
-        reader: BufReader::new(stream.try_clone()?),
-        writer: BufWriter::new(stream),
-    };
+    let mut conn = Connection::new(stream)?;
     for line in io::stdin().lock().lines() {
         let line = line?;
         match line.trim().split_once(' ') {
@@ -99,7 +130,7 @@ fn put(conn: &mut Connection, path: &Path) -> Result<(), FrameError> {
     let sent = copy_body(&mut file, &mut conn.writer, size, &mut |n| bar.inc(n));
     bar.finish_and_clear();
     // If sending failed, the server may have said why before it hung up.
-    let reply = read_reply(conn);
+    let reply = conn.read_reply();
     if let Err(e) = sent {
         return Err(match reply {
             Ok(Reply {
@@ -141,7 +172,7 @@ fn get(
     };
     write_header(&mut conn.writer, &request)?;
     conn.writer.flush()?;
-    let reply = read_reply(conn)?;
+    let reply = conn.read_reply()?;
     if let Some(why) = reply.error {
         println!("get {name}: the server refused: {why}");
         return Ok(());
@@ -187,21 +218,6 @@ fn get(
     Ok(())
 }
 // ANCHOR_END: get
-
-/// Reads the server's reply header; the end of the stream here is an error.
-fn read_reply(conn: &mut Connection) -> Result<Reply, FrameError> {
-    match read_header::<Reply>(&mut conn.reader)? {
-        Some(reply) if reply.status == Status::Error && reply.error.is_none() => {
-            Ok(Reply::error("no reason given"))
-        }
-        Some(reply) => Ok(reply),
-        None => Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the server closed the connection",
-        )
-        .into()),
-    }
-}
 
 fn refused(why: &str) -> FrameError {
     io::Error::other(format!("the server refused: {why}")).into()

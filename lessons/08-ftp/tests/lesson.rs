@@ -3,11 +3,12 @@
 //! folder as it was.
 
 use std::fs;
-use std::io::{BufReader, BufWriter, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
+use std::net::SocketAddr;
 use std::path::Path;
 
 use lesson_07::frame::{read_header, write_header};
+use lesson_08::client::Connection;
 use lesson_08::protocol::{Reply, Request, Status};
 use lesson_08::transfer::sha256_of;
 use workbook_harness::pretty_assertions::assert_eq;
@@ -89,43 +90,23 @@ fn a_random_file_of_megabytes_round_trips_byte_for_byte() {
     assert!(fs::read(play.client.join("downloads/random.bin")).unwrap() == data);
 }
 
-/// One connection to the server, playing the client by hand.
-struct Raw {
-    reader: BufReader<TcpStream>,
-    writer: BufWriter<TcpStream>,
+/// Plays a client by hand, one frame at a time.
+fn connect_raw(addr: SocketAddr) -> Connection {
+    Connection::new(connect(addr)).unwrap()
 }
-
-impl Raw {
-    fn connect(addr: SocketAddr) -> Raw {
-        let stream = connect(addr);
-        Raw {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            writer: BufWriter::new(stream),
-        }
+fn put(name: &str, size: u64, sha256: &str) -> Request {
+    Request {
+        body_size: size,
+        command: "put".into(),
+        name: name.into(),
+        sha256: Some(sha256.into()),
     }
-    /// Sends a put of `body` whose header announces `size` bytes and `sha256`.
-    fn put(&mut self, name: &str, size: u64, sha256: &str, body: &[u8]) {
-        let request = Request {
-            body_size: size,
-            command: "put".into(),
-            name: name.into(),
-            sha256: Some(sha256.into()),
-        };
-        write_header(&mut self.writer, &request).unwrap();
-        self.writer.write_all(body).unwrap();
-        self.writer.flush().unwrap();
-    }
-    fn get(&mut self, name: &str) {
-        let request = Request {
-            command: "get".into(),
-            name: name.into(),
-            ..Request::default()
-        };
-        write_header(&mut self.writer, &request).unwrap();
-        self.writer.flush().unwrap();
-    }
-    fn reply(&mut self) -> Reply {
-        read_header(&mut self.reader).unwrap().expect("a reply")
+}
+fn get(name: &str) -> Request {
+    Request {
+        command: "get".into(),
+        name: name.into(),
+        ..Request::default()
     }
 }
 
@@ -139,8 +120,9 @@ fn a_disconnect_mid_put_leaves_no_file() {
     let (mut server, addr) = server(&play).start_server();
     for name in ["new.bin", "welcome.txt"] {
         let data = random_bytes(1 << 20, 7);
-        let mut raw = Raw::connect(addr);
-        raw.put(name, data.len() as u64, &sha256_of(&data), &data[..300_000]);
+        let mut raw = connect_raw(addr);
+        let request = put(name, data.len() as u64, &sha256_of(&data));
+        raw.send(&request, &data[..300_000]).unwrap();
         server.wait_for_text(&format!("put {name}: receiving"));
         drop(raw);
         server.wait_for_text("closed the connection: the stream ended inside");
@@ -160,7 +142,7 @@ fn traversal_attempts_are_refused_and_touch_nothing() {
         .unwrap();
     let before = snapshot(scratch.path());
     let (_server, addr) = server(&play).start_server();
-    let mut raw = Raw::connect(addr);
+    let mut raw = connect_raw(addr);
     let absolute = scratch.path().join("secret.txt").display().to_string();
     let mut names = vec![
         "../../../secret.txt",
@@ -174,16 +156,17 @@ fn traversal_attempts_are_refused_and_touch_nothing() {
         names.push("link/secret.txt"); // a symbolic link that points outside
     }
     for name in names {
-        raw.put(name, 4, &sha256_of(b"evil"), b"evil");
-        let reply = raw.reply();
+        raw.send(&put(name, 4, &sha256_of(b"evil")), b"evil")
+            .unwrap();
+        let reply = raw.read_reply().unwrap();
         assert_eq!(reply.status, Status::Error, "put {name:?}: {reply:?}");
-        raw.get(name);
-        let reply = raw.reply();
+        raw.send(&get(name), b"").unwrap();
+        let reply = raw.read_reply().unwrap();
         assert_eq!(reply.status, Status::Error, "get {name:?}: {reply:?}");
     }
     // The same connection still works.
-    raw.get("welcome.txt");
-    assert_eq!(raw.reply().status, Status::Ok);
+    raw.send(&get("welcome.txt"), b"").unwrap();
+    assert_eq!(raw.read_reply().unwrap().status, Status::Ok);
     drop(raw);
     assert_eq!(snapshot(scratch.path()), before);
 }
@@ -195,9 +178,10 @@ fn a_damaged_upload_is_reported_and_not_saved() {
     let play = scratch.playground(lesson_dir());
     let before = snapshot(&play.server);
     let (_server, addr) = server(&play).start_server();
-    let mut raw = Raw::connect(addr);
-    raw.put("welcome.txt", 5, &sha256_of(b"hello"), b"jello");
-    let reply = raw.reply();
+    let mut raw = connect_raw(addr);
+    raw.send(&put("welcome.txt", 5, &sha256_of(b"hello")), b"jello")
+        .unwrap();
+    let reply = raw.read_reply().unwrap();
     assert_eq!(
         reply.error.as_deref(),
         Some(
@@ -205,8 +189,10 @@ fn a_damaged_upload_is_reported_and_not_saved() {
              2cf24dba5fb0a30e); nothing was saved"
         )
     );
-    raw.put("ok.txt", 5, &sha256_of(b"hello"), b"hello");
-    assert_eq!(raw.reply().status, Status::Ok, "the next put works");
+    raw.send(&put("ok.txt", 5, &sha256_of(b"hello")), b"hello")
+        .unwrap();
+    let reply = raw.read_reply().unwrap();
+    assert_eq!(reply.status, Status::Ok, "the next put works");
     assert_eq!(
         fs::read(play.server.join("ftp-root/ok.txt")).unwrap(),
         b"hello"
@@ -225,10 +211,7 @@ fn a_damaged_download_is_reported_and_not_saved() {
     let mut client = client(&play).start_client("client", listener.addr());
     let (conn, _) = listener.accept(&mut client);
     client.send_line("get welcome.txt");
-    let mut raw = Raw {
-        reader: BufReader::new(conn.try_clone().unwrap()),
-        writer: BufWriter::new(conn),
-    };
+    let mut raw = Connection::new(conn).unwrap();
     let request: Request = read_header(&mut raw.reader).unwrap().unwrap();
     assert_eq!((request.command.as_str(), request.body_size), ("get", 0));
     let reply = Reply {

@@ -22,14 +22,15 @@
 //! stuck? `just hint 8`.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufWriter, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use lesson_07::frame::{FrameError, read_header, write_header};
-use lesson_08::protocol::{Reply, Request, short};
+use lesson_07::frame::{FrameError, write_header};
+use lesson_08::client::Connection;
+use lesson_08::protocol::{Request, short};
 use lesson_08::transfer::{copy_body, sha256_of_file, skip_body};
 
 /// Homework 8: `put FILE` uploads, `get NAME` downloads into --dir.
@@ -42,11 +43,6 @@ struct Args {
     /// The folder `get` saves files in.
     #[arg(long, default_value = ".", value_name = "FOLDER")]
     dir: PathBuf,
-}
-
-struct Connection {
-    reader: BufReader<TcpStream>,
-    writer: BufWriter<TcpStream>,
 }
 
 fn main() -> ExitCode {
@@ -63,10 +59,7 @@ fn main() -> ExitCode {
 fn talk(args: &Args) -> Result<(), FrameError> {
     let stream = TcpStream::connect(&args.addr)?;
     println!("connected to {}", stream.peer_addr()?);
-    let mut conn = Connection {
-        reader: BufReader::new(stream.try_clone()?),
-        writer: BufWriter::new(stream),
-    };
+    let mut conn = Connection::new(stream)?;
     for line in io::stdin().lock().lines() {
         let line = line?;
         match line.trim().split_once(' ') {
@@ -104,24 +97,13 @@ fn put(conn: &mut Connection, path: &Path) -> Result<(), FrameError> {
     };
     write_header(&mut conn.writer, &request)?;
     copy_body(&mut file, &mut conn.writer, size, &mut |_| {})?;
-    match read_reply(conn)?.error {
+    match conn.read_reply()?.error {
         None => {
             println!("put {name}: saved on the server, sha256 {}", short(&digest))
         }
         Some(why) => println!("put {name}: the server refused: {why}"),
     }
     Ok(())
-}
-
-/// Reads the server's reply header; the end of the stream here is an error.
-fn read_reply(conn: &mut Connection) -> Result<Reply, FrameError> {
-    read_header::<Reply>(&mut conn.reader)?.ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the server closed the connection",
-        )
-        .into()
-    })
 }
 
 /// Downloads NAME into `dir`. Yours to write.
@@ -138,7 +120,7 @@ fn get(conn: &mut Connection, name: &str, dir: &Path) -> Result<(), FrameError> 
     };
     write_header(&mut conn.writer, &request)?;
     conn.writer.flush()?;
-    let reply = read_reply(conn)?;
+    let reply = conn.read_reply()?;
     if let Some(why) = reply.error {
         println!("get {name}: the server refused: {why}");
         return Ok(());
