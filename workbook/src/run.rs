@@ -8,7 +8,8 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use workbook_harness::demo_input;
-use workbook_harness::process::{Input, Line, Proc, Stream, start_server};
+use workbook_harness::playground::{self, Playground};
+use workbook_harness::process::{Input, Line, Proc, Stream, start_server_in};
 use workbook_harness::workspace::{self, Lesson};
 
 use crate::{Outcome, exit_code, style};
@@ -56,12 +57,41 @@ fn build(
     Ok((server, client))
 }
 
+/// The folders the two sides run in, for a lesson that moves files (8, 9): each
+/// side has its own under `target/playground/lesson-NN/`, kept between runs.
+fn playground(lesson: &Lesson) -> Result<Option<Playground>, String> {
+    let Some(template) = playground::template(&lesson.dir) else {
+        return Ok(None);
+    };
+    let into = workspace::root()
+        .join("target")
+        .join("playground")
+        .join(format!("lesson-{}", lesson.nn()));
+    let play = playground::prepare(&template, &into)
+        .map_err(|e| format!("cannot prepare {}: {e}", into.display()))?;
+    println!(
+        "{}",
+        style::dim(&format!(
+            "(the server runs in {}, the client in {})",
+            play.server.display(),
+            play.client.display()
+        ))
+    );
+    Ok(Some(play))
+}
+
 /// `just lesson N`: the server on a free loopback port, the client in this terminal.
 pub fn lesson(number: u32, demo: bool) -> Outcome {
     let lesson = workspace::lesson(number)?;
     let (server_path, client_path) = build(&lesson)?;
+    let play = playground(&lesson)?;
+    let (server_dir, client_dir) = match &play {
+        Some(play) => (Some(play.server.as_path()), Some(play.client.as_path())),
+        None => (None, None),
+    };
     let (mut server, addr) =
-        start_server("server", &server_path, &[]).map_err(|e| e.to_string())?;
+        start_server_in(server_dir, "server", &server_path, &[])
+            .map_err(|e| e.to_string())?;
     let server_lines = forward(server.take_lines(), Side::Server);
     println!(
         "{} {}",
@@ -71,8 +101,9 @@ pub fn lesson(number: u32, demo: bool) -> Outcome {
 
     let input = if demo { Input::Piped } else { Input::Inherit };
     let args = ["--addr".to_string(), addr.to_string()];
-    let mut client = Proc::spawn("client", &client_path, &args, input)
-        .map_err(|e| e.to_string())?;
+    let mut client =
+        Proc::spawn_in(client_dir, "client", &client_path, &args, input)
+            .map_err(|e| e.to_string())?;
     let client_lines = forward(client.take_lines(), Side::Client);
     // A lesson whose client reads the keyboard has a scripted demo input.
     let script = demo_input(&lesson.dir, "demo");
@@ -110,7 +141,14 @@ pub fn one_side(number: u32, side: Side, args: &[String]) -> Outcome {
     };
     let path = workspace::build_program(&lesson.package(), &bin)
         .map_err(|e| e.to_string())?;
-    let status = Command::new(&path)
+    let mut command = Command::new(&path);
+    if let Some(play) = playground(&lesson)? {
+        command.current_dir(match side {
+            Side::Server => play.server,
+            Side::Client => play.client,
+        });
+    }
+    let status = command
         .args(args)
         .status()
         .map_err(|e| format!("cannot start {bin}: {e}"))?;
