@@ -48,6 +48,10 @@ progress:
 test:
     cargo wb test
 
+# Time a put and a get of a 1 GiB file with lesson 8, e.g. `just bench --size-mib 256`.
+bench *ARGS:
+    cargo wb bench {{ARGS}}
+
 # Serve the book at http://localhost:3000.
 book:
     cargo wb book

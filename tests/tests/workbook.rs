@@ -311,3 +311,19 @@ fn the_runner_replays_each_demo_as_the_chapter_shows_it() {
         }
     }
 }
+
+/// `just bench` runs end to end on a small file. Its speed is printed, never
+/// asserted: only that both transfers finish and the file comes back whole.
+#[test]
+fn the_benchmark_runs() {
+    let runner = build_program("workbook", "workbook").unwrap();
+    let args = ["bench".to_string(), "--size-mib".into(), "3".into()];
+    let out = Proc::spawn("the runner", &runner, &args, Input::Piped)
+        .unwrap()
+        .finish();
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines[1].starts_with("put big.bin") && lines[1].ends_with(" MiB/s"));
+    assert!(lines[2].starts_with("get big.bin") && lines[2].ends_with(" MiB/s"));
+    assert_eq!(lines[3], "the file came back identical");
+}

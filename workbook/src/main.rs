@@ -3,9 +3,10 @@
 //! Every `just` recipe is one subcommand here, so each also works without just:
 //! `cargo wb lesson 2` is `just lesson 2`. The runner is split by concern:
 //! [`run`] plays a lesson (both sides in one terminal, or one side), [`homework`]
-//! checks, hints, resets and watches homework, [`checks`] is `just test`, and
-//! [`setup`] installs the pinned tools.
+//! checks, hints, resets and watches homework, [`checks`] is `just test`,
+//! [`bench`] is `just bench`, and [`setup`] installs the pinned tools.
 
+mod bench;
 mod checks;
 mod cmd;
 mod homework;
@@ -61,6 +62,13 @@ enum Command {
     Progress,
     /// Everything CI checks: format, lints, lesson tests, homework checks, the book.
     Test,
+    /// Time a put and a get of a large file with lesson 8 (speed is measured here,
+    /// never in tests).
+    Bench {
+        /// The file's size in MiB.
+        #[arg(long, default_value_t = 1024)]
+        size_mib: u64,
+    },
     /// Build the book and serve it at http://localhost:3000.
     Book,
     /// Install the pinned tools (just, mdbook) if they are missing.
@@ -83,6 +91,7 @@ fn main() -> ExitCode {
         Command::Reset { number } => homework::reset(number),
         Command::Progress => homework::progress(),
         Command::Test => checks::all(),
+        Command::Bench { size_mib } => bench::transfer(size_mib),
         Command::Book => setup::serve_book(),
         Command::Setup => setup::install(),
     };
