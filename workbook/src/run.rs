@@ -58,15 +58,24 @@ fn build(
 }
 
 /// The folders the two sides run in, for a lesson that moves files (8, 9): each
-/// side has its own under `target/playground/lesson-NN/`, kept between runs.
-fn playground(lesson: &Lesson) -> Result<Option<Playground>, String> {
+/// side has its own under `target/playground/lesson-NN/`, kept between runs. A
+/// demo gets a fresh copy of its own, so that it always shows what the chapter
+/// shows, whatever a learner did to their files.
+fn playground(lesson: &Lesson, demo: bool) -> Result<Option<Playground>, String> {
     let Some(template) = playground::template(&lesson.dir) else {
         return Ok(None);
+    };
+    let name = match demo {
+        true => format!("lesson-{}-demo", lesson.nn()),
+        false => format!("lesson-{}", lesson.nn()),
     };
     let into = workspace::root()
         .join("target")
         .join("playground")
-        .join(format!("lesson-{}", lesson.nn()));
+        .join(name);
+    if demo {
+        let _ = std::fs::remove_dir_all(&into);
+    }
     let play = playground::prepare(&template, &into)
         .map_err(|e| format!("cannot prepare {}: {e}", into.display()))?;
     println!(
@@ -84,7 +93,7 @@ fn playground(lesson: &Lesson) -> Result<Option<Playground>, String> {
 pub fn lesson(number: u32, demo: bool) -> Outcome {
     let lesson = workspace::lesson(number)?;
     let (server_path, client_path) = build(&lesson)?;
-    let play = playground(&lesson)?;
+    let play = playground(&lesson, demo)?;
     let (server_dir, client_dir) = match &play {
         Some(play) => (Some(play.server.as_path()), Some(play.client.as_path())),
         None => (None, None),
@@ -142,7 +151,7 @@ pub fn one_side(number: u32, side: Side, args: &[String]) -> Outcome {
     let path = workspace::build_program(&lesson.package(), &bin)
         .map_err(|e| e.to_string())?;
     let mut command = Command::new(&path);
-    if let Some(play) = playground(&lesson)? {
+    if let Some(play) = playground(&lesson, false)? {
         command.current_dir(match side {
             Side::Server => play.server,
             Side::Client => play.client,
