@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// A lesson's playground, ready to use: where each side runs.
 #[derive(Debug, Clone)]
 pub struct Playground {
-    pub dir: PathBuf,
     pub server: PathBuf,
     pub client: PathBuf,
 }
@@ -27,7 +26,6 @@ pub fn template(lesson_dir: &Path) -> Option<PathBuf> {
 pub fn prepare(template: &Path, into: &Path) -> io::Result<Playground> {
     copy_missing(template, into)?;
     let playground = Playground {
-        dir: into.to_path_buf(),
         server: into.join("server"),
         client: into.join("client"),
     };

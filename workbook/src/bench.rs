@@ -13,32 +13,35 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use workbook_harness::playground::{self, Playground};
 use workbook_harness::process::{Input, Proc, start_server_in};
-use workbook_harness::workspace::{self, build_program};
+use workbook_harness::workspace;
 
-use crate::Outcome;
+use crate::{Outcome, run};
 
 /// The longest a single transfer may take before the benchmark gives up.
 const TRANSFER_LIMIT: Duration = Duration::from_secs(600);
 
 pub fn transfer(size_mib: u64) -> Outcome {
     let lesson = workspace::lesson(8)?;
-    let build = |bin: &str| {
-        build_program(&lesson.package(), bin).map_err(|e| e.to_string())
-    };
-    let (server_path, client_path) =
-        (build(&lesson.server_bin())?, build(&lesson.client_bin())?);
-
+    let (server_path, client_path) = run::build(&lesson)?;
+    // Each side in its own folder, as `just lesson 8` runs them.
+    let template =
+        playground::template(&lesson.dir).ok_or("lesson 8 has no playground")?;
     let dir = workspace::root()
         .join("target")
         .join("bench")
         .join("lesson-08");
-    let (server_dir, client_dir) = (dir.join("server"), dir.join("client"));
     let _ = fs::remove_dir_all(&dir);
-    let prepared = fs::create_dir_all(&server_dir)
-        .and_then(|()| fs::create_dir_all(client_dir.join("downloads")))
-        .and_then(|()| write_random_file(&client_dir.join("big.bin"), size_mib));
-    prepared.map_err(|e| format!("cannot prepare {}: {e}", dir.display()))?;
+    let prepared = playground::prepare(&template, &dir).and_then(|play| {
+        fs::create_dir_all(play.client.join("downloads"))?;
+        write_random_file(&play.client.join("big.bin"), size_mib)?;
+        Ok(play)
+    });
+    let Playground {
+        server: server_dir,
+        client: client_dir,
+    } = prepared.map_err(|e| format!("cannot prepare {}: {e}", dir.display()))?;
 
     let (_server, addr) =
         start_server_in(Some(&server_dir), "server", &server_path, &[])

@@ -47,7 +47,7 @@ fn forward(lines: Receiver<Line>, side: Side) -> JoinHandle<()> {
 }
 
 /// Builds both programs of a lesson and returns their paths.
-fn build(
+pub fn build(
     lesson: &Lesson,
 ) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
     let server = workspace::build_program(&lesson.package(), &lesson.server_bin())
