@@ -9,9 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::{HandlerResult, Log, print_log, run_guarded};
 
-/// The largest payload a UDP datagram can carry over IPv4: 65,535 bytes minus
-/// 8 of UDP header and 20 of IP header. A buffer this big never cuts a datagram.
-pub const MAX_UDP_PAYLOAD: usize = 65_507;
+/// The receive buffer: 65,536 bytes. Lengths in IP and UDP headers are 16-bit
+/// fields, so a datagram carries at most 65,507 bytes over IPv4 (65,535 minus 20
+/// of IP header and 8 of UDP header) and 65,527 over IPv6 (whose length field
+/// leaves out its own 40-byte header: 65,535 minus 8 of UDP header). 2^16 bytes
+/// is more than either: `recv_from` never cuts a datagram, whatever the family.
+pub const DATAGRAM_BUFFER: usize = 65_536;
 
 /// One datagram as it arrived.
 #[derive(Debug)]
@@ -99,8 +102,9 @@ impl<H: DatagramHandler> UdpServer<H> {
     // ANCHOR: udp-serve-forever
     /// Receives and answers datagrams until `shutdown` is called.
     pub fn serve_forever(self) -> io::Result<()> {
-        // Big enough for any datagram: recv_from never cuts one (chapter 10).
-        let mut buf = vec![0u8; MAX_UDP_PAYLOAD + 1];
+        // Big enough for any datagram, IPv4 or IPv6: recv_from never cuts one
+        // (chapter 10).
+        let mut buf = vec![0u8; DATAGRAM_BUFFER];
         loop {
             let (n, peer) = match self.socket.recv_from(&mut buf) {
                 Ok(received) => received,

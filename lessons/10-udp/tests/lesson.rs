@@ -1,8 +1,9 @@
 //! Lesson 10 end to end: datagrams keep their boundaries, an empty one is a
-//! message, a long one is cut to the receive buffer (and how to tell), either
-//! side may start first, and a lost reply is sent again after a timeout.
+//! message, a long one is cut to the receive buffer (and how to tell), the
+//! largest one of each family comes back whole, either side may start first, and
+//! a lost reply is sent again after a timeout.
 
-use std::net::UdpSocket;
+use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
 use std::time::Duration;
 
@@ -20,13 +21,32 @@ fn client() -> Program {
     Program::new(env!("CARGO_BIN_EXE_client-10"))
 }
 
+/// server-10 listening on `addr` (`Program::start_server` always picks
+/// 127.0.0.1), and the address it really bound.
+fn server_on(addr: &str) -> (Proc, SocketAddr) {
+    let args = ["--addr".to_string(), addr.to_string()];
+    let path = Path::new(env!("CARGO_BIN_EXE_server-10"));
+    let mut server = Proc::spawn("server", path, &args, Input::Piped).unwrap();
+    let line = server.wait_for_text("listening on ");
+    let bound = line.trim_start_matches("listening on ").parse().unwrap();
+    (server, bound)
+}
+
 /// A test's own UDP socket, with a deadline on every receive.
 fn socket() -> UdpSocket {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket_on("127.0.0.1:0")
+}
+fn socket_on(addr: &str) -> UdpSocket {
+    let socket = UdpSocket::bind(addr).unwrap();
     socket
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     socket
+}
+
+/// `len` bytes of lower-case letters, `abc…zabc…`.
+fn letters(len: usize) -> Vec<u8> {
+    (b'a'..=b'z').cycle().take(len).collect()
 }
 
 #[test]
@@ -164,5 +184,50 @@ fn with_no_server_the_client_gives_up_on_the_message() {
             .ends_with("no reply after 2 tries; is the server running?\n"),
         "{}",
         out.stdout
+    );
+}
+
+/// The largest datagram of each family comes back whole from the server: 65,507
+/// bytes of payload over IPv4, 65,527 over IPv6 (whose 40-byte header is not
+/// counted in its length field). One byte more cannot even be sent.
+#[test]
+fn the_largest_datagram_comes_back_whole_over_ipv4_and_ipv6() {
+    for (local, largest) in [("127.0.0.1:0", 65_507), ("[::1]:0", 65_527)] {
+        let (_server, addr) = server_on(local);
+        let me = socket_on(local);
+        let message = letters(largest);
+        me.send_to(&message, addr).unwrap();
+        let mut buf = vec![0u8; 70_000];
+        let (n, from) = me.recv_from(&mut buf).unwrap();
+        assert_eq!(from, addr);
+        // Not assert_eq!: a failure would print 65,000 letters twice.
+        assert!(
+            n == largest && buf[..n] == message.to_ascii_uppercase(),
+            "over {local}, {n} of the {largest} bytes came back"
+        );
+        let too_long = me.send_to(&letters(largest + 1), addr);
+        assert!(too_long.is_err(), "over {local}, sent {too_long:?} bytes");
+    }
+}
+
+/// The client over IPv6, with the largest `--buffer` (65,535, received into
+/// 65,536 bytes): the largest reply IPv6 can carry is shown whole, not cut.
+#[test]
+fn the_client_shows_the_largest_ipv6_reply_whole() {
+    let (_server, addr) = server_on("[::1]:0");
+    let mut client = client()
+        .arg("--buffer")
+        .arg("65535")
+        .start_client("client", addr);
+    let line = String::from_utf8(letters(65_527)).unwrap();
+    client.send_line(&line);
+    let out = client.finish();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let expected = format!("reply: {}", line.to_ascii_uppercase());
+    assert!(
+        lines.len() == 2 && lines[1] == expected,
+        "expected the first line and a reply of {} bytes; got lines of {:?} bytes",
+        expected.len(),
+        lines.iter().map(|line| line.len()).collect::<Vec<_>>()
     );
 }
