@@ -8,10 +8,11 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use lesson_07::frame::{FrameError, read_header, write_header};
+use lesson_07::timed::TimedStream;
 
 use crate::files::{PartFile, Root};
 use crate::protocol::{Reply, Request, short};
-use crate::transfer::{copy_body, sha256_of_file, skip_body};
+use crate::transfer::{copy_body, sha256_of_open, skip_body};
 
 /// What the server needs for every conversation.
 #[derive(Debug, Clone)]
@@ -20,7 +21,8 @@ pub struct Settings {
     /// The largest upload accepted. Larger puts are refused before any byte is
     /// written, and the connection is closed (their body is not worth reading).
     pub max_file_size: u64,
-    /// A client that sends nothing for this long is cut off, even mid-file.
+    /// A client that sends nothing, or reads nothing, for this long is cut off,
+    /// even mid-file; and a request's header must arrive whole within it.
     pub idle_timeout: Duration,
 }
 
@@ -32,11 +34,19 @@ pub fn conversation(
     settings: &Settings,
     log: &dyn Fn(&str),
 ) -> Result<(), FrameError> {
-    stream.set_read_timeout(Some(settings.idle_timeout))?;
+    let idle = settings.idle_timeout;
+    // A peer that neither sends nor reads for `idle` is cut off, mid-file too.
+    let stream = TimedStream::new(stream, idle)?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = BufWriter::new(stream);
     loop {
-        let request: Request = match read_header(&mut reader) {
+        // A request's header must arrive whole within `idle`: a peer that drips
+        // one byte at a time cannot hold the connection (and, on a server that
+        // serves one client at a time, everyone else) forever.
+        reader.get_mut().set_deadline(idle);
+        let request = read_header::<Request>(&mut reader);
+        reader.get_mut().clear_deadline();
+        let request = match request {
             Ok(Some(request)) => request,
             Ok(None) => return Ok(()), // the client closed: a clean end
             Err(e) => {
@@ -148,10 +158,14 @@ fn get(
         Ok(path) => path,
         Err(reason) => return Ok(Some(Reply::error(reason))),
     };
-    // The digest goes in the header, before the body: the file is read twice.
-    let opened = File::open(&path).and_then(|file| {
+    // The digest goes in the header, before the body: the file is read twice,
+    // through one open handle. A put of the same name on another thread (lesson
+    // 9) renames a new file into place; opening the name again here could hash
+    // the new file and then send the old one.
+    let opened = File::open(&path).and_then(|mut file| {
         let size = file.metadata()?.len();
-        Ok((file, size, sha256_of_file(&path)?))
+        let digest = sha256_of_open(&mut file)?;
+        Ok((file, size, digest))
     });
     let (mut file, size, digest) = match opened {
         Ok(opened) => opened,

@@ -3,7 +3,7 @@
 //! file, a socket) to where it goes, and hashed on the way.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use lesson_07::frame::{FrameError, truncated};
@@ -49,11 +49,23 @@ pub fn skip_body(input: &mut impl Read, size: u64) -> Result<(), FrameError> {
 
 /// The SHA-256 of a file, in hex, read in chunks.
 pub fn sha256_of_file(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
+    sha256_of_open(&mut File::open(path)?)
+}
+
+// ANCHOR: hash-open
+/// The SHA-256 of a file already open, in hex, read in chunks from its start;
+/// then the file is back at its start, ready to be sent. The digest and the
+/// bytes sent after it then come from the same file, even if, in between, a put
+/// renames a new file into place under the same name: the open handle keeps
+/// the file it opened.
+pub fn sha256_of_open(file: &mut File) -> io::Result<String> {
+    file.seek(SeekFrom::Start(0))?;
     let mut hasher = Sha256::new();
-    io::copy(&mut file, &mut hasher)?;
+    io::copy(file, &mut hasher)?;
+    file.seek(SeekFrom::Start(0))?;
     Ok(hex(&hasher.finalize()))
 }
+// ANCHOR_END: hash-open
 
 /// The SHA-256 of bytes in memory, in hex (for tests and small bodies).
 pub fn sha256_of(bytes: &[u8]) -> String {
