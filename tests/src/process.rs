@@ -248,12 +248,17 @@ impl Proc {
         (false, self.kill())
     }
 
-    /// Hands the line stream to the caller (the runner forwards it live).
-    /// The process is still killed when the returned `Proc` is dropped.
-    pub fn take_lines(&mut self) -> Receiver<Line> {
+    /// Hands every line the child prints to the caller (the runner forwards them
+    /// live), from its first: the lines already read, such as the `listening on`
+    /// line [`start_server`] waited for, then the rest as they come. One stream,
+    /// in order, so whoever prints it cannot show a later line above an earlier
+    /// one. The stream ends when the child's output closes; the process is still
+    /// killed when the `Proc` is dropped.
+    pub fn take_lines(&mut self) -> impl Iterator<Item = Line> + Send + 'static {
         let (_, empty) = mpsc::channel();
         self.streams_open = 0;
-        std::mem::replace(&mut self.lines, empty)
+        let rest = std::mem::replace(&mut self.lines, empty);
+        self.seen.clone().into_iter().chain(rest)
     }
 
     /// Waits for the child to exit, without a deadline (the runner's interactive mode,

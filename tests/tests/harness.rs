@@ -69,3 +69,17 @@ fn start_server_reports_a_server_that_exits_instead_of_listening() {
         "the failure shows what was printed: {message}"
     );
 }
+
+/// The runner forwards a server's lines as they come. The stream it is handed
+/// starts with the `listening on` line that `start_server` already read, so one
+/// forwarder prints every line in order and a later line can never come first.
+#[test]
+fn the_lines_handed_over_begin_with_the_listening_line() {
+    let (server, _) = lesson_2();
+    let (mut process, addr) = server.start_server();
+    let lines = process.take_lines();
+    // Killing the server closes its output, so the stream ends.
+    process.kill();
+    let texts: Vec<String> = lines.into_iter().map(|line| line.text).collect();
+    assert_eq!(texts, [format!("listening on {addr}")]);
+}

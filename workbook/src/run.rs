@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::process::Command;
-use std::sync::mpsc::Receiver;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -33,7 +32,12 @@ fn prefix(side: Side) -> String {
 }
 
 /// Prints each line with its side's prefix, until the process's output ends.
-fn forward(lines: Receiver<Line>, side: Side) -> JoinHandle<()> {
+/// Every line of a side goes through its one forwarder, the first included, so
+/// the lines show in the order the program printed them.
+fn forward(
+    lines: impl Iterator<Item = Line> + Send + 'static,
+    side: Side,
+) -> JoinHandle<()> {
     thread::spawn(move || {
         for line in lines {
             let text = match line.stream {
@@ -101,12 +105,8 @@ pub fn lesson(number: u32, demo: bool) -> Outcome {
     let (mut server, addr) =
         start_server_in(server_dir, "server", &server_path, &[])
             .map_err(|e| e.to_string())?;
+    // Its `listening on` line included: the forwarder prints it first.
     let server_lines = forward(server.take_lines(), Side::Server);
-    println!(
-        "{} {}",
-        prefix(Side::Server),
-        format_args!("listening on {addr}")
-    );
 
     let input = if demo { Input::Piped } else { Input::Inherit };
     let args = ["--addr".to_string(), addr.to_string()];
