@@ -97,16 +97,26 @@ impl Proc {
         args: &[String],
         input: Input,
     ) -> std::io::Result<Proc> {
-        let stdin = match input {
-            Input::Piped => Stdio::piped(),
-            Input::Inherit => Stdio::inherit(),
-        };
         let mut command = Command::new(program);
         if let Some(dir) = dir {
             command.current_dir(dir);
         }
+        command.args(args);
+        Proc::start(command, name, input)
+    }
+
+    /// Starts `command` as it is set up (its folder, arguments and environment),
+    /// with its output read line by line. `name` is used in failure messages.
+    pub fn start(
+        mut command: Command,
+        name: &str,
+        input: Input,
+    ) -> std::io::Result<Proc> {
+        let stdin = match input {
+            Input::Piped => Stdio::piped(),
+            Input::Inherit => Stdio::inherit(),
+        };
         let mut child = command
-            .args(args)
             .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -118,7 +128,10 @@ impl Proc {
             .map_err(|e| {
                 std::io::Error::new(
                     e.kind(),
-                    format!("cannot start {}: {e}", program.display()),
+                    format!(
+                        "cannot start {}: {e}",
+                        Path::new(command.get_program()).display()
+                    ),
                 )
             })?;
         let (tx, lines) = mpsc::channel();
@@ -170,8 +183,9 @@ impl Proc {
                     return Some(line);
                 }
                 Err(RecvTimeoutError::Disconnected) => self.streams_open = 0,
-                Err(RecvTimeoutError::Timeout) => self
-                    .fail(&format!("nothing more was printed within {TIMEOUT:?}")),
+                Err(RecvTimeoutError::Timeout) => {
+                    self.fail("printed nothing more before its deadline")
+                }
             }
         }
         None
@@ -208,9 +222,16 @@ impl Proc {
 
     /// Waits for the child to exit by itself and returns everything it printed.
     #[track_caller]
-    pub fn finish(mut self) -> Finished {
+    pub fn finish(self) -> Finished {
+        self.finish_within(TIMEOUT)
+    }
+
+    /// Like [`Proc::finish`], for a child that may be quiet for longer than
+    /// [`TIMEOUT`], such as cargo building a program: fails at `limit`.
+    #[track_caller]
+    pub fn finish_within(mut self, limit: Duration) -> Finished {
         self.close_stdin();
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + limit;
         while self.next_line_until(deadline).is_some() {}
         loop {
             match self.child.try_wait() {

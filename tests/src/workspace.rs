@@ -5,13 +5,65 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 /// The workspace root (the folder with the top-level `Cargo.toml`).
+/// Panics outside a checkout; the runner asks [`locate`] first, to say so in one line.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    locate().unwrap_or_else(|e| panic!("{e}")).to_path_buf()
+}
+
+/// The checkout we are run in, found at run time and never compiled in: checkouts
+/// that share one target folder (a fork and its upstream, a copy to try something)
+/// share the programs cargo built there too, since cargo does not rebuild a
+/// program whose sources look no newer, so a path fixed at compile time would be
+/// another checkout's. The search starts where cargo says the running package is
+/// (`cargo run` and `cargo test` set `CARGO_MANIFEST_DIR` for the programs they
+/// run), then in the current folder.
+pub fn locate() -> Result<&'static Path, String> {
+    static ROOT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let found = ROOT.get_or_init(|| {
+        let here = std::env::current_dir()
+            .map_err(|e| format!("cannot read the current folder: {e}"))?;
+        let package = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+        package
+            .iter()
+            .chain([&here])
+            .find_map(|start| root_above(start))
+            .ok_or_else(|| {
+                format!(
+                    "{} is not inside a socket-workbook checkout (no Cargo.toml \
+                     with [workspace] beside a lessons folder, here or above)",
+                    here.display()
+                )
+            })
+    });
+    found.as_deref().map_err(Clone::clone)
+}
+
+/// The nearest folder, from `start` upwards, that is a workbook checkout.
+pub fn root_above(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| is_checkout(dir))
+        .map(Path::to_path_buf)
+}
+
+/// A checkout's top folder: a workspace `Cargo.toml` beside `lessons/`.
+fn is_checkout(dir: &Path) -> bool {
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml"));
+    dir.join("lessons").is_dir()
+        && manifest
+            .is_ok_and(|text| text.lines().any(|l| l.trim() == "[workspace]"))
+}
+
+/// The folder of the package whose tests are running, read at run time. A test
+/// that wrote `env!("CARGO_MANIFEST_DIR")` instead would read the files of the
+/// first checkout that built it when another checkout shares its target folder.
+pub fn package_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .expect("cargo sets CARGO_MANIFEST_DIR for the tests it runs")
 }
 
 /// One lesson crate: `lessons/NN-name/`.
@@ -133,4 +185,72 @@ pub fn build_program(package: &str, bin: &str) -> io::Result<PathBuf> {
     Err(io::Error::other(format!(
         "cargo built {package} but named no program {bin}"
     )))
+}
+
+/// What a copy of the checkout leaves out: build output (`target/`, the rendered
+/// book) and git's history.
+const NOT_COPIED: [&str; 3] = ["target", ".git", "book/book"];
+
+/// Copies the checkout at `from` to `to`, as someone trying something in a copy
+/// would, keeping each file's modification time: cargo then finds the programs
+/// already built from `from` up to date for the copy too, when both share one
+/// target folder, and does not rebuild them.
+pub fn copy_checkout(from: &Path, to: &Path) -> io::Result<()> {
+    copy_tree(from, to, from)
+}
+
+fn copy_tree(dir: &Path, to: &Path, top: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let relative = path.strip_prefix(top).expect("under the top folder");
+        if NOT_COPIED.iter().any(|skip| relative == Path::new(skip)) {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&path, &target, top)?;
+        } else {
+            std::fs::copy(&path, &target)?;
+            let modified = entry.metadata()?.modified()?;
+            std::fs::File::options()
+                .write(true)
+                .open(&target)?
+                .set_modified(modified)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ScratchDir;
+
+    #[test]
+    fn the_checkout_is_found_from_a_folder_inside_it() {
+        let scratch = ScratchDir::new("root-above");
+        let top = scratch.path().join("checkout");
+        let inside = top.join("lessons").join("01-x").join("src");
+        std::fs::create_dir_all(&inside).unwrap();
+        std::fs::write(top.join("Cargo.toml"), "[workspace]\nmembers = []\n")
+            .unwrap();
+        std::fs::write(top.join("lessons/01-x/Cargo.toml"), "[package]\n").unwrap();
+        assert_eq!(root_above(&inside), Some(top.clone()));
+        assert_eq!(root_above(&top), Some(top));
+    }
+
+    #[test]
+    fn the_running_package_is_the_harness() {
+        assert_eq!(package_dir(), root().join("tests"));
+    }
+
+    #[test]
+    fn a_folder_outside_any_checkout_has_none() {
+        let scratch = ScratchDir::new("root-none");
+        // A workspace without lessons is some other project.
+        std::fs::write(scratch.path().join("Cargo.toml"), "[workspace]\n").unwrap();
+        assert_eq!(root_above(scratch.path()), None);
+    }
 }

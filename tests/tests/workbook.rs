@@ -6,11 +6,13 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
 
 use workbook_harness::golden::{assert_golden, normalize};
 use workbook_harness::process::{Input, Proc};
-use workbook_harness::workspace::{self, Lesson, build_program};
-use workbook_harness::{ScratchDir, refused_addr, start_server_in};
+use workbook_harness::workspace::{self, Lesson, build_program, copy_checkout};
+use workbook_harness::{Finished, ScratchDir, refused_addr, start_server_in};
 
 fn book_src() -> PathBuf {
     workspace::root().join("book").join("src")
@@ -326,4 +328,92 @@ fn the_benchmark_runs() {
     assert!(lines[1].starts_with("put big.bin") && lines[1].ends_with(" MiB/s"));
     assert!(lines[2].starts_with("get big.bin") && lines[2].ends_with(" MiB/s"));
     assert_eq!(lines[3], "the file came back identical");
+}
+
+/// How long `cargo wb` in a copy of the checkout may take (it may build the runner).
+const CARGO_LIMIT: Duration = Duration::from_secs(300);
+
+/// Runs `cargo wb ARGS` in the checkout `dir`, sharing this checkout's target
+/// folder (the one this test was built in), as a fork and its upstream might.
+fn cargo_wb(dir: &Path, args: &[&str]) -> Finished {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap();
+    let mut cargo = workspace::cargo();
+    cargo
+        .current_dir(dir)
+        .arg("wb")
+        .args(args)
+        .env("CARGO_TARGET_DIR", target)
+        // Only what cargo tells the runner, not what it told this test.
+        .env_remove("CARGO_MANIFEST_DIR");
+    Proc::start(cargo, "cargo wb", Input::Piped)
+        .unwrap()
+        .finish_within(CARGO_LIMIT)
+}
+
+/// A copy of this checkout, under `scratch`, named `name`.
+fn checkout_copy(scratch: &ScratchDir, name: &str) -> PathBuf {
+    let copy = scratch.path().join(name);
+    copy_checkout(&workspace::root(), &copy).unwrap();
+    copy
+}
+
+/// Where homework `number`'s `file` is in the checkout `checkout`.
+fn homework_file(checkout: &Path, number: u32, file: &str) -> PathBuf {
+    let lesson = workspace::lesson(number).unwrap();
+    let relative = lesson.homework_dir();
+    let relative = relative.strip_prefix(workspace::root()).unwrap();
+    checkout.join(relative).join(file)
+}
+
+/// Two checkouts sharing one target folder: cargo builds the runner once and
+/// finds it up to date for both, yet `cargo wb` reads the files of the checkout
+/// it is run in, and still works once the other checkout is gone.
+#[test]
+fn the_runner_acts_on_the_checkout_it_is_run_in() {
+    // Built from this checkout first: the copies, as old as it, reuse it.
+    build_program("workbook", "workbook").unwrap();
+    let scratch = ScratchDir::new("checkouts");
+    let first = checkout_copy(&scratch, "first");
+    let second = checkout_copy(&scratch, "second");
+    for (checkout, name) in [(&first, "first"), (&second, "second")] {
+        let hint = homework_file(checkout, 1, "HINT.md");
+        let text = fs::read_to_string(&hint).unwrap();
+        fs::write(&hint, format!("{text}\nThis is the {name} checkout.\n"))
+            .unwrap();
+    }
+    let out = cargo_wb(&first, &["hint", "1"]);
+    assert!(
+        out.status.success() && out.stdout.contains("This is the first checkout."),
+        "`cargo wb hint 1` in the first copy showed another hint:\n{}{}",
+        out.stdout,
+        out.stderr
+    );
+    fs::rename(&first, scratch.path().join("moved")).unwrap();
+    let out = cargo_wb(&second, &["hint", "1"]);
+    assert!(
+        out.status.success() && out.stdout.contains("This is the second checkout."),
+        "`cargo wb hint 1` in the second copy, the first moved away:\n{}{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+/// Outside a checkout there are no lessons to act on: one line says so.
+#[test]
+fn outside_a_checkout_the_runner_says_so_in_one_line() {
+    let runner = build_program("workbook", "workbook").unwrap();
+    let outside = ScratchDir::new("outside");
+    let mut command = Command::new(runner);
+    command
+        .current_dir(outside.path())
+        .args(["hint", "1"])
+        .env_remove("CARGO_MANIFEST_DIR");
+    let out = Proc::start(command, "the runner", Input::Piped)
+        .unwrap()
+        .finish();
+    let line = out.one_error_line();
+    assert!(
+        line.contains("not inside a socket-workbook checkout"),
+        "{line}"
+    );
 }

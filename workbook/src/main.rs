@@ -17,6 +17,7 @@ mod style;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use workbook_harness::workspace;
 
 /// The socket-workbook runner. `just --list` shows the same commands.
 #[derive(Parser)]
@@ -78,6 +79,22 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Setup => setup::install(),
+        // Every other command acts on the checkout it is run in.
+        command => workspace::locate().and_then(|_| in_checkout(command)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("{} {message}", style::error("error:"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a command that acts on the checkout.
+fn in_checkout(command: Command) -> Outcome {
+    match command {
         Command::Lesson { number, demo } => run::lesson(number, demo),
         Command::Server { number, args } => {
             run::one_side(number, run::Side::Server, &args)
@@ -94,13 +111,6 @@ fn main() -> ExitCode {
         Command::Bench { size_mib } => bench::transfer(size_mib),
         Command::Book => setup::serve_book(),
         Command::Setup => setup::install(),
-    };
-    match result {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("{} {message}", style::error("error:"));
-            ExitCode::FAILURE
-        }
     }
 }
 
