@@ -36,7 +36,7 @@ hint N:
 watch N:
     cargo wb watch {{N}}
 
-# Restore homework N's starting code.
+# Put homework N's starting code back (yours is kept as src/main.rs.before-reset).
 reset N:
     cargo wb reset {{N}}
 

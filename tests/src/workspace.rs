@@ -92,6 +92,16 @@ impl Lesson {
     pub fn homework_dir(&self) -> PathBuf {
         self.dir.join("homework")
     }
+    /// The learner's homework program: `homework/src/main.rs`.
+    pub fn homework_main(&self) -> PathBuf {
+        self.homework_dir().join("src").join("main.rs")
+    }
+    /// The homework's starting code as shipped, `homework/starter/main.rs`: never
+    /// the learner's to edit, so `just reset N` can always put it back. The
+    /// shipped `src/main.rs` is a copy of it (`just test` checks that in CI).
+    pub fn starter(&self) -> PathBuf {
+        self.homework_dir().join("starter").join("main.rs")
+    }
     /// The book chapter of this lesson, e.g. `book/src/02-multi-round.md`.
     pub fn chapter(&self) -> PathBuf {
         root()

@@ -417,3 +417,94 @@ fn outside_a_checkout_the_runner_says_so_in_one_line() {
         "{line}"
     );
 }
+
+/// Runs `git ARGS` in `dir`, as a learner with a name and an email set.
+fn git(dir: &Path, args: &[&str]) {
+    let mut git = Command::new("git");
+    git.current_dir(dir)
+        .args([
+            "-c",
+            "user.name=learner",
+            "-c",
+            "user.email=learner@example.com",
+        ])
+        .args(args);
+    let out = Proc::start(git, "git", Input::Piped).unwrap().finish();
+    assert!(
+        out.status.success(),
+        "git {args:?}:\n{}{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+/// The file `path` of homework 1 in `checkout`, read.
+fn read_homework_1(checkout: &Path, path: &str) -> String {
+    fs::read_to_string(homework_file(checkout, 1, path)).unwrap()
+}
+
+/// `cargo wb reset 1` in `checkout`; returns the one line it printed.
+fn reset_1(checkout: &Path) -> String {
+    let out = cargo_wb(checkout, &["reset", "1"]);
+    assert!(
+        out.status.success() && out.stdout.lines().count() == 1,
+        "`cargo wb reset 1` failed or said more than one line:\n{}{}",
+        out.stdout,
+        out.stderr
+    );
+    out.stdout.trim_end().to_string()
+}
+
+/// Reset needs no git: in a copy without `.git` it puts the starting code back
+/// and keeps each version it replaces, saying where.
+#[test]
+fn reset_restores_the_starting_code_and_keeps_what_it_replaced() {
+    let scratch = ScratchDir::new("reset");
+    let copy = checkout_copy(&scratch, "without-git");
+    let starter = read_homework_1(&copy, "starter/main.rs");
+    let src = homework_file(&copy, 1, "src/main.rs");
+    let saved = |n: &str| format!("{}.before-reset{n}", src.display());
+    for (work, suffix) in [("// my work\n", ""), ("// more work\n", "-2")] {
+        fs::write(&src, work).unwrap();
+        let line = reset_1(&copy);
+        assert_eq!(read_homework_1(&copy, "src/main.rs"), starter);
+        assert_eq!(fs::read_to_string(saved(suffix)).unwrap(), work);
+        assert_eq!(
+            line,
+            format!(
+                "reset: your homework 1 was saved as \
+                 lessons/01-basic-socket/homework/src/main.rs.before-reset{suffix}; \
+                 src/main.rs is the starting code again"
+            )
+        );
+    }
+    assert_eq!(fs::read_to_string(saved("")).unwrap(), "// my work\n");
+    assert_eq!(
+        reset_1(&copy),
+        "reset: homework 1 is already the starting code; nothing was replaced"
+    );
+}
+
+/// A learner who committed their work still gets the starting code back.
+#[test]
+fn reset_restores_the_starting_code_after_a_commit() {
+    let scratch = ScratchDir::new("reset-git");
+    let copy = checkout_copy(&scratch, "with-git");
+    git(&copy, &["init", "--quiet"]);
+    git(&copy, &["add", "--all"]);
+    git(&copy, &["commit", "--quiet", "--message", "the workbook"]);
+    fs::write(homework_file(&copy, 1, "src/main.rs"), "// my work\n").unwrap();
+    git(
+        &copy,
+        &["commit", "--quiet", "--all", "--message", "my homework"],
+    );
+    reset_1(&copy);
+    assert_eq!(
+        read_homework_1(&copy, "src/main.rs"),
+        read_homework_1(&copy, "starter/main.rs")
+    );
+    assert_eq!(
+        read_homework_1(&copy, "src/main.rs.before-reset"),
+        "// my work\n"
+    );
+}

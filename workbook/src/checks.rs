@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use workbook_harness::workspace::{self, Lesson};
 
-use crate::homework::{Target, Verdict, run_check};
+use crate::homework::{self, Target, Verdict, rel, run_check};
 use crate::{Outcome, cmd, exit_code, setup, style};
 
 /// The longest any one step may take.
@@ -111,18 +111,41 @@ fn ok(success: bool, why: &str) -> Result<(), String> {
 
 /// The two-way proof for one homework, as rustlings' `dev check` does it: the
 /// reference solution passes the check, and the starting code fails it, so the
-/// check can tell a solved homework from an unsolved one.
+/// check can tell a solved homework from an unsolved one. The starting code is
+/// `starter/main.rs`; the check runs on `src/main.rs`, so the second half runs
+/// only while that is the starter byte for byte.
 fn homework_proof(lesson: &Lesson) -> Result<(), String> {
     let solution = run_check(lesson, Target::Solution)?;
     if !matches!(solution.verdict, Verdict::Passed) {
         print!("{}", solution.output);
         return Err("the reference solution fails its own check".into());
     }
+    let (src, starter) = (lesson.homework_main(), lesson.starter());
+    let same = homework::read(&src)? == homework::read(&starter)?;
+    match stub(same, in_ci()) {
+        Stub::Starter => {}
+        Stub::LearnersWork => {
+            println!(
+                "  {} solution passes; the starting code is not checked, as {} \
+                 holds your work (CI checks it)",
+                style::good("✔"),
+                rel(&src)
+            );
+            return Ok(());
+        }
+        Stub::Drifted => {
+            return Err(format!(
+                "{} is not a copy of {}: the starting code is shipped in both",
+                rel(&src),
+                rel(&starter)
+            ));
+        }
+    }
     let stub = run_check(lesson, Target::Learner)?;
     match stub.verdict {
         Verdict::Failed(tests) if !tests.is_empty() => {
             println!(
-                "  {} solution passes; the stub fails {} checks, as it should",
+                "  {} solution passes; the starting code fails {} checks, as it should",
                 style::good("✔"),
                 tests.len()
             );
@@ -130,13 +153,57 @@ fn homework_proof(lesson: &Lesson) -> Result<(), String> {
         }
         Verdict::Failed(_) | Verdict::DoesNotCompile => {
             print!("{}", stub.output);
-            Err("the stub must compile and fail its check by a failing test".into())
+            Err("the starting code must compile and fail its check by a failing test"
+                .into())
         }
         Verdict::Passed => Err(format!(
-            "the stub in {}/src passes its check, so the check proves nothing. \
-             If you have solved this homework yourself, well done: `just reset {}` restores the stub",
-            crate::homework::rel(&lesson.homework_dir()),
-            lesson.number
+            "the starting code in {} passes its check, so the check proves nothing",
+            rel(&starter)
         )),
+    }
+}
+
+/// What `src/main.rs` is to the proof.
+#[derive(Debug, PartialEq, Eq)]
+enum Stub {
+    /// The starter, byte for byte: the proof runs the check on it.
+    Starter,
+    /// A learner's homework in progress: theirs, and no failure of `just test`.
+    LearnersWork,
+    /// In CI, where nobody does homework: the shipped copy drifted from the starter.
+    Drifted,
+}
+
+fn stub(same_as_starter: bool, ci: bool) -> Stub {
+    match (same_as_starter, ci) {
+        (true, _) => Stub::Starter,
+        (false, false) => Stub::LearnersWork,
+        (false, true) => Stub::Drifted,
+    }
+}
+
+/// Whether we run in CI: CI services set `CI` (GitHub Actions sets `CI=true`).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stub_is_proved_only_while_it_is_the_starter() {
+        assert_eq!(stub(true, false), Stub::Starter);
+        assert_eq!(stub(true, true), Stub::Starter);
+    }
+
+    #[test]
+    fn a_learners_work_in_progress_is_no_failure_outside_ci() {
+        assert_eq!(stub(false, false), Stub::LearnersWork);
+    }
+
+    #[test]
+    fn a_shipped_stub_that_drifted_from_the_starter_fails_in_ci() {
+        assert_eq!(stub(false, true), Stub::Drifted);
     }
 }

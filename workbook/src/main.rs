@@ -57,7 +57,7 @@ enum Command {
     Hint { number: u32 },
     /// Re-check homework N every time you save (press Enter to re-check by hand).
     Watch { number: u32 },
-    /// Restore homework N's starting code (your changes are lost).
+    /// Put homework N's starting code back; yours is kept as src/main.rs.before-reset.
     Reset { number: u32 },
     /// A table of lessons and homework, computed by running their checks.
     Progress,

@@ -1,0 +1,114 @@
+//! Homework 8: `get`, written by you.
+//!
+//! This client already uploads (`put FILE`). Your part is `get NAME`: download
+//! the file NAME from lesson 8's server into `--dir`, and keep the promises
+//! chapter 8 makes:
+//!
+//! - The reply header says `status`, and for a file its `body_size` and `sha256`.
+//!   A refusal (`status: "error"`) is printed, and the client goes on.
+//! - The body is copied in chunks (never the whole file in memory), hashed as it
+//!   arrives (`copy_body` does both).
+//! - The file is written under a temporary name in `--dir` and renamed to its
+//!   real name only when it is complete and its SHA-256 matches. A damaged or
+//!   cut-off download leaves nothing new behind, and an older file of the same
+//!   name untouched.
+//! - It is saved under the last part of NAME only (`get a/b.txt` saves `b.txt`):
+//!   the server never chooses where a file lands on your machine.
+//! - Print one line per `get` that starts with `get NAME`; a damaged file is
+//!   reported in that line, and the client goes on.
+//!
+//! Try it: `just server 8` in one terminal, `cargo run -p homework-08` in another
+//! (the server's folder starts with welcome.txt). Check it with `just check 8`;
+//! stuck? `just hint 8`.
+
+use std::fs::File;
+use std::io::{self, BufRead};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use lesson_07::frame::{FrameError, write_header};
+use lesson_08::client::Connection;
+use lesson_08::protocol::{Request, short};
+use lesson_08::transfer::{copy_body, sha256_of_file};
+
+/// Homework 8: `put FILE` uploads, `get NAME` downloads into --dir.
+#[derive(Parser)]
+#[command(name = "homework-08")]
+struct Args {
+    /// Address of the server.
+    #[arg(long, default_value = "127.0.0.1:9999")]
+    addr: String,
+    /// The folder `get` saves files in.
+    #[arg(long, default_value = ".", value_name = "FOLDER")]
+    dir: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match talk(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn talk(args: &Args) -> Result<(), FrameError> {
+    let stream = TcpStream::connect(&args.addr)?;
+    println!("connected to {}", stream.peer_addr()?);
+    let mut conn = Connection::new(stream)?;
+    for line in io::stdin().lock().lines() {
+        let line = line?;
+        match line.trim().split_once(' ') {
+            Some(("put", path)) => put(&mut conn, Path::new(path.trim()))?,
+            Some(("get", name)) => get(&mut conn, name.trim(), &args.dir)?,
+            _ if line.trim().is_empty() => {}
+            _ => println!("commands: put FILE, get NAME"),
+        }
+    }
+    Ok(())
+}
+
+/// Uploads one file (done for you: read it as an example).
+fn put(conn: &mut Connection, path: &Path) -> Result<(), FrameError> {
+    let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+        println!("put {}: not a file name", path.display());
+        return Ok(());
+    };
+    let opened = File::open(path).and_then(|file| {
+        let size = file.metadata()?.len();
+        Ok((file, size, sha256_of_file(path)?))
+    });
+    let (mut file, size, digest) = match opened {
+        Ok(opened) => opened,
+        Err(e) => {
+            println!("put {}: cannot read it: {e}", path.display());
+            return Ok(());
+        }
+    };
+    let request = Request {
+        body_size: size,
+        command: "put".into(),
+        name: name.into(),
+        sha256: Some(digest.clone()),
+    };
+    write_header(&mut conn.writer, &request)?;
+    copy_body(&mut file, &mut conn.writer, size, &mut |_| {})?;
+    match conn.read_reply()?.error {
+        None => {
+            println!("put {name}: saved on the server, sha256 {}", short(&digest))
+        }
+        Some(why) => println!("put {name}: the server refused: {why}"),
+    }
+    Ok(())
+}
+
+/// Downloads NAME into `dir`. Yours to write: see the list at the top of this
+/// file, and `put` above for how a request and its reply go.
+fn get(conn: &mut Connection, name: &str, dir: &Path) -> Result<(), FrameError> {
+    let _ = (conn, name, dir);
+    todo!("send a get request, read the reply, save the body safely")
+}
