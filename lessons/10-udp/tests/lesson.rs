@@ -1,10 +1,13 @@
 //! Lesson 10 end to end: datagrams keep their boundaries, an empty one is a
 //! message, a long one is cut to the receive buffer (and how to tell), the
-//! largest one of each family comes back whole, either side may start first, and
-//! a lost reply is sent again after a timeout.
+//! largest one of each family comes back whole, either side may start first, a
+//! lost reply is sent again after a timeout, and junk does not stretch the wait.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use workbook_harness::pretty_assertions::assert_eq;
@@ -230,4 +233,72 @@ fn the_client_shows_the_largest_ipv6_reply_whole() {
         expected.len(),
         lines.iter().map(|line| line.len()).collect::<Vec<_>>()
     );
+}
+
+/// Junk every 100 ms, from a stranger and from the server's own address, does
+/// not keep the client waiting: each try ends at its deadline however many
+/// datagrams it ignored, and the client gives up after its tries while the junk
+/// is still coming. (The harness fails the test if that takes 10 s.)
+#[test]
+fn steady_junk_does_not_keep_the_client_waiting() {
+    // The test plays a server that receives the request and never answers it.
+    let server = socket();
+    let mut client = client()
+        .arg("--timeout-ms")
+        .arg("400")
+        .arg("--retries")
+        .arg("2")
+        .start_client("client", server.local_addr().unwrap());
+    client.send_line("anyone?");
+    let (_, client_addr) = server.recv_from(&mut [0u8; 100]).unwrap();
+    let junk = Junk::start(server, client_addr);
+    client.wait_for_text("no reply after 3 tries; is the server running?");
+    drop(junk);
+    let out = client.finish();
+    assert!(out.status.success(), "{out:?}");
+    // Junk was still arriving during the last try, which ended on time anyway.
+    let last_try = out.stdout.split("(try 3 of 3)").nth(1).unwrap_or_default();
+    assert!(
+        last_try.contains("(ignored a datagram that is not the reply: "),
+        "no junk reached the client during its last try:\n{}",
+        out.stdout
+    );
+}
+
+/// Sends junk to `to` every 100 ms until dropped: a datagram from a stranger,
+/// and one from `server` that is not the reply.
+struct Junk {
+    stop: Arc<AtomicBool>,
+    sender: Option<JoinHandle<()>>,
+}
+
+impl Junk {
+    fn start(server: UdpSocket, to: SocketAddr) -> Junk {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stranger = socket();
+        let sender = thread::spawn({
+            let stop = Arc::clone(&stop);
+            move || {
+                while !stop.load(Ordering::SeqCst) {
+                    // Errors do not matter: junk to a client that is gone.
+                    let _ = stranger.send_to(b"junk from a stranger", to);
+                    let _ = server.send_to(b"NOT THE REPLY", to);
+                    thread::sleep(Duration::from_millis(100)); // pacing only
+                }
+            }
+        });
+        Junk {
+            stop,
+            sender: Some(sender),
+        }
+    }
+}
+
+impl Drop for Junk {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(sender) = self.sender.take() {
+            let _ = sender.join();
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Lesson 10, the client: each line typed is sent as one UDP datagram, and the
-//! reply is awaited with a timeout. UDP promises nothing: a datagram or its reply
-//! may be lost, so the client sends again, a few times, before it gives up.
+//! reply is awaited until a deadline. UDP promises nothing: a datagram or its
+//! reply may be lost, so the client sends again, a few times, before it gives up.
 //!
 //! An empty line is sent too: over UDP an empty datagram is a message, unlike
 //! the empty `send` of lesson 2, which sent nothing at all.
@@ -8,7 +8,7 @@
 use std::io::{self, BufRead};
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 
@@ -54,7 +54,6 @@ fn talk(args: &Args) -> io::Result<()> {
         "[::]:0"
     };
     let socket = UdpSocket::bind(any)?;
-    socket.set_read_timeout(Some(Duration::from_millis(args.timeout_ms)))?;
     println!("talking to {server} over UDP");
     for line in io::stdin().lock().lines() {
         let line = line?;
@@ -77,8 +76,8 @@ struct Reply {
 }
 
 // ANCHOR: exchange
-/// Sends `message` and waits for its reply; on a timeout, sends it again.
-/// Returns `None` if every try went unanswered.
+/// Sends `message` and waits for its reply until a deadline; when it passes,
+/// sends the message again. Returns `None` if every try went unanswered.
 fn exchange(
     socket: &UdpSocket,
     server: SocketAddr,
@@ -86,6 +85,7 @@ fn exchange(
     args: &Args,
 ) -> io::Result<Option<Reply>> {
     let tries = args.retries + 1;
+    let timeout = Duration::from_millis(args.timeout_ms);
     for attempt in 1..=tries {
         if attempt > 1 {
             println!(
@@ -94,13 +94,22 @@ fn exchange(
             );
         }
         socket.send_to(message, server)?; // one datagram, never split
+        let deadline = Instant::now() + timeout;
         loop {
-            let reply = match receive(socket, args.buffer.into(), server) {
-                Ok(reply) => reply,
-                Err(e) if no_reply(&e) => break, // try again
+            // Wait only for what is left until the deadline. A fresh timeout
+            // for each receive would let ignored datagrams, arriving more
+            // often than the timeout, keep the client waiting forever.
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break; // try again
+            }
+            socket.set_read_timeout(Some(left))?;
+            let (reply, from) = match receive(socket, args.buffer.into(), server) {
+                Ok(received) => received,
+                // Timed out or refused: the check above decides what is next.
+                Err(e) if no_reply(&e) => continue,
                 Err(e) => return Err(e),
             };
-            let (reply, from) = reply;
             // Anyone can send us a datagram; only the server's count. And a late
             // reply to an earlier try or message is not this message's reply.
             if from == server
@@ -120,7 +129,8 @@ fn exchange(
 
 /// What a timed-out or refused wait looks like. A read timeout is `WouldBlock`
 /// on Unix and `TimedOut` on Windows. Windows also reports an earlier datagram
-/// to a port where nothing listens as `ConnectionReset`.
+/// to a port where nothing listens as `ConnectionReset`. Neither says anything
+/// about the reply: the client waits on until the deadline.
 fn no_reply(e: &io::Error) -> bool {
     matches!(
         e.kind(),
