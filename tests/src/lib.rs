@@ -8,12 +8,16 @@
 //!   transcripts the book includes.
 //! - [`peer`]: the other end of a connection, played by a test, with deadlines.
 //! - [`playground`]: each side's folder for the lessons that move files.
+//! - `limits` (Linux): lower a running program's limits, to show what a server
+//!   does when the system refuses a file descriptor or a thread.
 //! - [`homework`]: which program a homework check runs (the learner's or the reference).
 //! - [`workspace`]: where the lessons live and how to build one of their programs.
 
 pub mod demo;
 pub mod golden;
 pub mod homework;
+#[cfg(target_os = "linux")]
+pub mod limits;
 pub mod peer;
 pub mod playground;
 pub mod process;

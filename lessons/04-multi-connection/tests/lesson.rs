@@ -48,3 +48,22 @@ fn a_second_client_waits_in_the_backlog_until_the_first_leaves() {
         addr,
     );
 }
+
+/// A failed `accept` (here: no file descriptor left, EMFILE) is reported, and the
+/// server goes on: the client it could not accept then is served next.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_accept_does_not_end_the_server() {
+    use std::io::{Read, Write};
+    use workbook_harness::limits::client_after_a_failed_accept;
+
+    let (mut server, addr) =
+        Program::new(env!("CARGO_BIN_EXE_server-04")).start_server();
+    server.wait_for_text("waiting for the next client");
+    let mut client = client_after_a_failed_accept(&mut server, addr);
+    client.write_all(b"still there?").unwrap();
+    let mut reply = [0u8; 12];
+    client.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"STILL THERE?");
+    server.wait_for_text("says: still there?");
+}

@@ -168,3 +168,20 @@ fn a_command_that_cannot_start_is_reported() {
         ]
     );
 }
+
+/// A failed `accept` (here: no file descriptor left, EMFILE) is reported, and the
+/// server goes on: the client it could not accept then is served next.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_accept_does_not_end_the_server() {
+    use std::io::{Read, Write};
+    use workbook_harness::limits::client_after_a_failed_accept;
+
+    let (mut server, addr) = server().start_server();
+    let mut client = client_after_a_failed_accept(&mut server, addr);
+    client.write_all(b"echo still here").unwrap();
+    let mut reply = [0u8; 11];
+    client.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"still here\n");
+    server.wait_for_text("running: echo still here");
+}

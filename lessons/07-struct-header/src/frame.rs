@@ -61,7 +61,8 @@ pub enum FrameError {
     HeaderTooLong(u32),
     /// The body size is above what the reader accepts.
     BodyTooLong { size: u64, limit: u64 },
-    /// The header is not a JSON object with a `body_size`.
+    /// The header is not a JSON object with a `body_size` (and the fields the
+    /// reader's header type requires).
     BadHeader(serde_json::Error),
 }
 
@@ -170,6 +171,14 @@ pub fn read_header<H: DeserializeOwned>(
     input
         .read_exact(&mut json)
         .map_err(|e| truncated(e, "header", header_len.into()))?;
+    // serde would also fill a struct from a JSON array (`[0,"get","x"]`, its
+    // fields in order). The format says object: refuse anything else.
+    let first = json.iter().find(|byte| !byte.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(FrameError::BadHeader(serde::de::Error::custom(
+            "it must be a JSON object, like {\"body_size\":0}",
+        )));
+    }
     serde_json::from_slice(&json)
         .map(Some)
         .map_err(FrameError::BadHeader)

@@ -6,6 +6,10 @@
 use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
 
 use lesson_07::frame::{Frame, Header, frame_bytes, read_frame, write_frame};
 use workbook_harness::pretty_assertions::assert_eq;
@@ -83,7 +87,7 @@ fn answer_to(addr: std::net::SocketAddr, bytes: &[u8]) -> Frame {
 #[test]
 fn bad_input_closes_that_connection_and_the_server_goes_on() {
     let (mut server, addr) = server().arg("--idle-timeout").arg("1").start_server();
-    let cases: [(&[u8], &str); 5] = [
+    let cases: [(&[u8], &str); 6] = [
         (
             &u32::MAX.to_be_bytes(),
             "header length 4294967295 is above the limit of 65536 bytes",
@@ -104,6 +108,10 @@ fn bad_input_closes_that_connection_and_the_server_goes_on() {
             &frame_bytes(r#"{"body_size":1099511627776}"#, b""),
             "body size 1099511627776 is above the limit of 65536 bytes",
         ),
+        (
+            &frame_bytes(r#"[5]"#, b"ls -l"),
+            r#"the header is not valid: it must be a JSON object, like {"body_size":0}"#,
+        ),
     ];
     for (bytes, message) in cases {
         let answer = answer_to(addr, bytes);
@@ -120,8 +128,11 @@ fn bad_input_closes_that_connection_and_the_server_goes_on() {
     let answer = read_frame(&mut reader, 1 << 20)
         .unwrap()
         .expect("an error frame");
-    assert!(answer.header.error.is_some(), "{answer:?}");
-    server.wait_for_text("closed the connection: ");
+    assert_eq!(
+        answer.header.error.as_deref(),
+        Some("no complete request within 1 s")
+    );
+    server.wait_for_text("closed the connection: no complete request within 1 s");
 
     // And the next client is served.
     let mut good = connect(addr);
@@ -133,4 +144,76 @@ fn bad_input_closes_that_connection_and_the_server_goes_on() {
     drop(reader);
     drop::<TcpStream>(good);
     server.wait_for_text("client left");
+}
+
+/// A failed `accept` (here: no file descriptor left, EMFILE) is reported, and the
+/// server goes on: the client it could not accept then is served next.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_accept_does_not_end_the_server() {
+    use workbook_harness::limits::client_after_a_failed_accept;
+
+    let (mut server, addr) = server().start_server();
+    let mut client = client_after_a_failed_accept(&mut server, addr);
+    write_frame(&mut client, &Header::default(), b"echo still here").unwrap();
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    let reply = read_frame(&mut reader, 1 << 20).unwrap().unwrap();
+    assert_eq!(reply.body, b"still here\n");
+}
+
+/// One byte every 100 ms: no single read waits long, yet the request never ends.
+/// The whole request must arrive within the idle timeout.
+#[test]
+fn a_request_dripped_a_byte_at_a_time_is_cut_off() {
+    let (mut server, addr) = server().arg("--idle-timeout").arg("1").start_server();
+    let dripper = connect(addr);
+    let stop = Arc::new(AtomicBool::new(false));
+    let drip = {
+        let mut stream = dripper.try_clone().unwrap();
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || {
+            let frame = frame_bytes(r#"{"body_size":200}"#, &[b'x'; 200]);
+            for byte in frame {
+                if stop.load(Ordering::SeqCst) || stream.write_all(&[byte]).is_err()
+                {
+                    return;
+                }
+                // Pacing the peer, not waiting for anything: far below 1 s.
+                thread::sleep(Duration::from_millis(100));
+            }
+            panic!("the whole request was dripped and the server still listened");
+        })
+    };
+    server.wait_for_text("closed the connection: no complete request within 1 s");
+    let mut reader = BufReader::new(dripper);
+    let answer = read_frame(&mut reader, 1 << 20).unwrap().unwrap();
+    assert_eq!(
+        answer.header.error.as_deref(),
+        Some("no complete request within 1 s")
+    );
+    stop.store(true, Ordering::SeqCst);
+    drip.join().unwrap();
+}
+
+/// A client that asks for megabytes of output and never reads them: the
+/// server's write stops making progress, and after the idle timeout the server
+/// gives up on it and serves the next client.
+#[test]
+fn a_client_that_stops_reading_is_cut_off() {
+    let (mut server, addr) = server().arg("--idle-timeout").arg("1").start_server();
+    let mut stuck = connect(addr);
+    write_frame(
+        &mut stuck,
+        &Header::default(),
+        b"head -c 30000000 /dev/zero",
+    )
+    .unwrap();
+    server.wait_for_text("running: head -c 30000000 /dev/zero");
+    let mut next = connect(addr);
+    write_frame(&mut next, &Header::default(), b"echo next").unwrap();
+    server.wait_for_text("closed the connection: the peer read nothing for 1 s");
+    let mut reader = BufReader::new(next);
+    let reply = read_frame(&mut reader, 1 << 20).unwrap().unwrap();
+    assert_eq!(reply.body, b"next\n");
+    drop(stuck);
 }

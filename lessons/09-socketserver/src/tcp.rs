@@ -108,7 +108,7 @@ impl<H: Handler> TcpServer<H> {
                 Err(e) => {
                     // A client that gave up before we accepted it, or no file
                     // descriptors left: report it, pause, and go on.
-                    (self.log)(&format!("accept failed: {e}"));
+                    (self.log)(&format!("accept failed: {e}; trying again"));
                     thread::sleep(Duration::from_millis(100));
                     continue;
                 }
@@ -125,11 +125,24 @@ impl<H: Handler> TcpServer<H> {
                 Mode::ThreadPerConnection => {
                     let handler = Arc::clone(&self.handler);
                     let log = Arc::clone(&self.log);
-                    let conversation = thread::spawn(move || {
-                        run_guarded(peer, &log, || handler.handle(stream, peer));
-                    });
+                    // `thread::spawn` panics when the system cannot make another
+                    // thread (memory, a process limit); the Builder says so in a
+                    // Result instead. Then only this client is refused: dropping
+                    // `stream` closes its connection, and the loop goes on.
+                    let started = thread::Builder::new()
+                        .name(format!("conversation with {peer}"))
+                        .spawn(move || {
+                            run_guarded(peer, &log, || {
+                                handler.handle(stream, peer)
+                            });
+                        });
                     running.retain(|thread| !thread.is_finished());
-                    running.push(conversation);
+                    match started {
+                        Ok(conversation) => running.push(conversation),
+                        Err(e) => (self.log)(&format!(
+                            "{peer}: refused, cannot start a thread: {e}"
+                        )),
+                    }
                 }
             }
         }

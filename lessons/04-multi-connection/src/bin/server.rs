@@ -11,6 +11,8 @@
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -43,7 +45,18 @@ fn serve(addr: &str) -> io::Result<()> {
         println!("waiting for the next client");
         // Clients that connected meanwhile are already queued by the kernel;
         // accept() takes the oldest one.
-        let (stream, peer) = listener.accept()?;
+        let (stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Not this server's fault, and no reason to stop serving: a
+                // client that gave up while it waited (ECONNABORTED), or no file
+                // descriptor left (EMFILE). The latter fails again at once until
+                // one is freed, so pause rather than spin.
+                println!("accept failed: {e}; trying again");
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
         number += 1;
         println!("client #{number} connected from {peer}");
         // One client's trouble ends that client's conversation, never the server.

@@ -12,6 +12,7 @@
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
@@ -74,7 +75,17 @@ fn serve(addr: &str, limits: &Limits) -> io::Result<()> {
     }
     // One client at a time, forever, as in lesson 4. Ctrl-C stops the server.
     loop {
-        let (stream, peer) = listener.accept()?;
+        let (stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // One failed accept (a client that gave up while it waited, no
+                // file descriptor left) is no reason to stop serving: report it,
+                // pause so that a lasting cause does not make us spin, go on.
+                println!("accept failed: {e}; trying again");
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
         println!("connection from {peer}");
         match conversation(stream, limits) {
             Ok(()) => println!("client left"),

@@ -12,12 +12,14 @@
 use std::io::{self, BufReader, BufWriter};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
 use lesson_05::safety::{ALLOW_REMOTE_FLAG, check_listen_addr};
 use lesson_05::shell::{self, Limits, Outcome};
 use lesson_07::frame::{FrameError, Header, read_frame, write_frame};
+use lesson_07::timed::TimedStream;
 
 /// The longest command a client may send: a line typed by a person.
 const MAX_COMMAND: u64 = 64 * 1024;
@@ -41,8 +43,9 @@ struct Args {
     /// Send at most this many bytes of a command's output.
     #[arg(long, default_value_t = 32 * 1024 * 1024, value_name = "BYTES")]
     max_output: usize,
-    /// Close a connection that sends nothing for this many seconds, so that a
-    /// client that stops in the middle of a frame cannot hold the server.
+    /// Close a connection that sends nothing (or reads nothing) for this many
+    /// seconds, or whose request has not arrived whole after this many seconds,
+    /// so that a client that stops or drips cannot hold the server.
     #[arg(long, default_value_t = 300, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
@@ -82,7 +85,20 @@ fn serve(args: &Args) -> io::Result<()> {
     let idle = Duration::from_secs(args.idle_timeout);
     // One client at a time, forever. Ctrl-C stops the server.
     loop {
-        let (stream, peer) = listener.accept()?;
+        // ANCHOR: accept
+        let (stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Not this server's fault, and no reason to stop serving: a
+                // client that gave up while it waited (ECONNABORTED), or no file
+                // descriptor left (EMFILE). The latter fails again at once until
+                // one is freed, so pause rather than spin.
+                println!("accept failed: {e}; trying again");
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        // ANCHOR_END: accept
         println!("connection from {peer}");
         match conversation(stream, &limits, idle) {
             Ok(()) => println!("client left"),
@@ -99,12 +115,17 @@ fn conversation(
     limits: &Limits,
     idle: Duration,
 ) -> Result<(), FrameError> {
-    stream.set_read_timeout(Some(idle))?;
+    // Reads and writes that wait longer than `idle` fail (lesson 7's `timed`).
+    let stream = TimedStream::new(stream, idle)?;
     // Two handles on one connection: buffered reading and buffered writing.
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = BufWriter::new(stream);
     loop {
-        let request = match read_frame(&mut reader, MAX_COMMAND) {
+        // The whole request must arrive within `idle`, however it is spaced.
+        reader.get_mut().set_deadline(idle);
+        let request = read_frame(&mut reader, MAX_COMMAND);
+        reader.get_mut().clear_deadline();
+        let request = match request {
             Ok(Some(request)) => request,
             Ok(None) => return Ok(()), // the client closed: a clean end
             Err(e) => {

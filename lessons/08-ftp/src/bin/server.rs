@@ -10,6 +10,7 @@ use std::io;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
@@ -60,7 +61,17 @@ fn serve(args: &Args) -> io::Result<()> {
     println!("serving the files in {}", args.root.display());
     // One client at a time, forever. Ctrl-C stops the server.
     loop {
-        let (stream, peer) = listener.accept()?;
+        let (stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // A client that gave up while it waited, or no file descriptor
+                // left: no reason to stop serving the others. Pause, so that a
+                // lasting cause does not make the loop spin, and go on.
+                println!("accept failed: {e}; trying again");
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
         println!("connection from {peer}");
         match conversation(stream, &settings, &|line| println!("{line}")) {
             Ok(()) => println!("client left"),
