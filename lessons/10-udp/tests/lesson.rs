@@ -193,6 +193,9 @@ fn with_no_server_the_client_gives_up_on_the_message() {
 /// The largest datagram of each family comes back whole from the server: 65,507
 /// bytes of payload over IPv4, 65,527 over IPv6 (whose 40-byte header is not
 /// counted in its length field). One byte more cannot even be sent.
+// macOS refuses to send a UDP datagram over 9,216 bytes unless its
+// net.inet.udp.maxdgram setting is raised, so these run elsewhere.
+#[cfg(not(target_os = "macos"))]
 #[test]
 fn the_largest_datagram_comes_back_whole_over_ipv4_and_ipv6() {
     for (local, largest) in [("127.0.0.1:0", 65_507), ("[::1]:0", 65_527)] {
@@ -215,6 +218,9 @@ fn the_largest_datagram_comes_back_whole_over_ipv4_and_ipv6() {
 
 /// The client over IPv6, with the largest `--buffer` (65,535, received into
 /// 65,536 bytes): the largest reply IPv6 can carry is shown whole, not cut.
+// macOS refuses to send a UDP datagram over 9,216 bytes unless its
+// net.inet.udp.maxdgram setting is raised, so these run elsewhere.
+#[cfg(not(target_os = "macos"))]
 #[test]
 fn the_client_shows_the_largest_ipv6_reply_whole() {
     let (_server, addr) = server_on("[::1]:0");
