@@ -10,7 +10,7 @@ use std::time::Duration;
 use lesson_07::frame::{FrameError, read_header, write_header};
 use lesson_07::timed::TimedStream;
 
-use crate::files::{PartFile, Root};
+use crate::files::{PartFile, Root, shown};
 use crate::protocol::{Reply, Request, short};
 use crate::transfer::{copy_body, sha256_of_open, skip_body};
 
@@ -77,9 +77,12 @@ pub fn conversation(
         };
         if let Some(reply) = reply {
             if let Some(error) = &reply.error {
+                // Shown escaped: a name (or command) with a newline in it
+                // cannot add a line of its own to the log.
                 log(&format!(
                     "refused {} {}: {error}",
-                    request.command, request.name
+                    shown(&request.command),
+                    shown(&request.name)
                 ));
             }
             send_reply(&mut writer, &reply)?;
@@ -115,7 +118,8 @@ fn put(
             return Ok(Reply::error(reason));
         }
     };
-    log(&format!("put {}: receiving {size} bytes", request.name));
+    let name = shown(&request.name);
+    log(&format!("put {name}: receiving {size} bytes"));
     let mut part = match PartFile::create(&target) {
         Ok(part) => part,
         Err(e) => {
@@ -136,11 +140,7 @@ fn put(
     if let Err(e) = part.commit() {
         return Ok(Reply::error(format!("cannot save it: {e}")));
     }
-    log(&format!(
-        "put {}: saved, sha256 {}",
-        request.name,
-        short(&actual)
-    ));
+    log(&format!("put {name}: saved, sha256 {}", short(&actual)));
     Ok(Reply::default())
 }
 // ANCHOR_END: put
@@ -171,7 +171,8 @@ fn get(
         Ok(opened) => opened,
         Err(e) => return Ok(Some(Reply::error(e.to_string()))),
     };
-    log(&format!("get {}: sending {size} bytes", request.name));
+    let name = shown(&request.name);
+    log(&format!("get {name}: sending {size} bytes"));
     let reply = Reply {
         body_size: size,
         sha256: Some(digest),
@@ -181,7 +182,7 @@ fn get(
     // If the file shrank since, the body falls short of `size`: an error that
     // ends the connection, as the frame cannot be finished honestly.
     copy_body(&mut file, writer, size, &mut |_| {})?;
-    log(&format!("get {}: sent", request.name));
+    log(&format!("get {name}: sent"));
     Ok(None)
 }
 // ANCHOR_END: get
