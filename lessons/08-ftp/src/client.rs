@@ -253,6 +253,18 @@ fn explain(addr: &str, error: &FrameError) -> String {
         {
             e.to_string()
         }
+        // Writing to a connection the server has closed (after an idle
+        // timeout, say) fails with one of these, depending on timing and system.
+        FrameError::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+            ) =>
+        {
+            format!("the server closed the connection ({e})")
+        }
         _ => format!("{addr}: {error}"),
     }
 }

@@ -158,3 +158,28 @@ fn a_failed_accept_does_not_end_the_server() {
     conn.send(&get("welcome.txt"), b"").unwrap();
     assert_served(conn);
 }
+
+/// The real client, left idle past the server's limit: its next request gets the
+/// server's reason, and the one after that a single line saying the server
+/// closed the connection (not "Broken pipe (os error 32)").
+#[test]
+fn an_idle_client_learns_why_and_ends_in_one_line() {
+    let (_scratch, play, mut server, addr) = start("lesson08-idle-client");
+    let mut client = Program::new(env!("CARGO_BIN_EXE_client-08"))
+        .in_dir(&play.client)
+        .start_client("client", addr);
+    client.wait_for_text("connected to");
+    server.wait_for_text("closed the connection: no complete request within 1 s");
+    client.send_line("get welcome.txt");
+    client.wait_for_text("refused: no complete request within 1 s");
+    client.send_line("get welcome.txt");
+    let out = client.finish();
+    assert!(!out.status.success());
+    // Which system error comes with it (a broken pipe, a reset, the end of
+    // the stream) depends on timing; the sentence does not.
+    let line = out.one_error_line();
+    assert!(
+        line.starts_with("error: the server closed the connection"),
+        "{line}"
+    );
+}

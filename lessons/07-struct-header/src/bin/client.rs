@@ -121,6 +121,18 @@ fn explain(addr: &str, error: &FrameError) -> String {
             format!("{addr:?} is not an address like 127.0.0.1:9999")
         }
         FrameError::Io(e) if e.kind() == io::ErrorKind::Other => e.to_string(),
+        // Writing to a connection the server has closed (after an idle
+        // timeout, say) fails with one of these, depending on timing and system.
+        FrameError::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+            ) =>
+        {
+            format!("the server closed the connection ({e})")
+        }
         _ => format!("{addr}: {error}"),
     }
 }
