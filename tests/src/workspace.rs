@@ -60,10 +60,13 @@ fn is_checkout(dir: &Path) -> bool {
 /// The folder of the package whose tests are running, read at run time. A test
 /// that wrote `env!("CARGO_MANIFEST_DIR")` instead would read the files of the
 /// first checkout that built it when another checkout shares its target folder.
-pub fn package_dir() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .expect("cargo sets CARGO_MANIFEST_DIR for the tests it runs")
+pub fn package_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .expect("cargo sets CARGO_MANIFEST_DIR for the tests it runs")
+    })
 }
 
 /// One lesson crate: `lessons/NN-name/`.

@@ -1,8 +1,6 @@
 //! Lesson 1 end to end: both programs run as real processes; what they print is
 //! compared with the transcripts the chapter shows.
 
-use std::path::Path;
-
 use workbook_harness::{
     Input, Proc, Program, assert_golden, check_demo, normalize, refused_addr,
 };
@@ -10,7 +8,7 @@ use workbook_harness::{
 #[test]
 fn demo_matches_the_chapter() {
     check_demo(
-        Path::new(env!("CARGO_MANIFEST_DIR")),
+        workbook_harness::workspace::package_dir(),
         "demo",
         &Program::new(env!("CARGO_BIN_EXE_server-01")),
         &Program::new(env!("CARGO_BIN_EXE_client-01")),
@@ -28,8 +26,8 @@ fn a_taken_address_is_one_clear_line() {
         Proc::spawn("second server", &server.path, &args, Input::Piped).unwrap();
     let out = second.finish();
     assert!(!out.status.success());
-    let golden =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/in-use.server.txt");
+    let golden = workbook_harness::workspace::package_dir()
+        .join("transcripts/in-use.server.txt");
     assert_golden(&golden, &normalize(&out.stderr, addr));
 }
 
@@ -40,7 +38,7 @@ fn a_refused_connection_is_one_clear_line() {
     let client = Program::new(env!("CARGO_BIN_EXE_client-01"));
     let out = client.start_client("client", addr).finish();
     assert!(!out.status.success());
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let golden = workbook_harness::workspace::package_dir()
         .join("transcripts/refused.client.txt");
     assert_golden(&golden, &normalize(&out.stderr, addr));
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use workbook_harness::{Program, check_transcripts};
 
 fn lesson_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    workbook_harness::workspace::package_dir()
 }
 
 /// Every step waits for the output that proves the step before it happened, so

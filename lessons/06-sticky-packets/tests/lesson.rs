@@ -10,7 +10,7 @@ use std::path::Path;
 use workbook_harness::{Program, check_demo};
 
 fn lesson_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    workbook_harness::workspace::package_dir()
 }
 fn server() -> Program {
     Program::new(env!("CARGO_BIN_EXE_server-06"))

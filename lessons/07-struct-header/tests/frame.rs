@@ -2,7 +2,6 @@
 //! property tests over every way a stream can be cut into reads.
 
 use std::io::{self, Read};
-use std::path::Path;
 
 use lesson_07::frame::{
     Frame, FrameError, Header, MAX_HEADER_LEN, frame_bytes, read_frame, write_frame,
@@ -83,8 +82,8 @@ fn the_chapter_hex_dump_is_what_goes_on_the_wire() {
             hex.join(" ")
         ));
     }
-    let golden =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/echo-hi.hex.txt");
+    let golden = workbook_harness::workspace::package_dir()
+        .join("transcripts/echo-hi.hex.txt");
     assert_golden(&golden, &dump);
     assert_eq!(
         &bytes[..4],

@@ -16,7 +16,7 @@ use workbook_harness::pretty_assertions::assert_eq;
 use workbook_harness::{Program, check_demo, connect, run_demo};
 
 fn lesson_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    workbook_harness::workspace::package_dir()
 }
 fn server() -> Program {
     Program::new(env!("CARGO_BIN_EXE_server-07")).serves_forever("client left")

@@ -15,7 +15,7 @@ use workbook_harness::pretty_assertions::assert_eq;
 use workbook_harness::{Playground, Program, ScratchDir, connect};
 
 fn lesson_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    workbook_harness::workspace::package_dir()
 }
 fn server(play: &Playground) -> Program {
     Program::new(env!("CARGO_BIN_EXE_server-08"))

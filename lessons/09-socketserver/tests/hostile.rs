@@ -13,7 +13,7 @@ use workbook_harness::pretty_assertions::assert_eq;
 use workbook_harness::{Playground, Proc, Program, ScratchDir, connect};
 
 fn lesson_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    workbook_harness::workspace::package_dir()
 }
 
 /// Server-09 with an idle timeout of one second, in a fresh playground.

@@ -13,7 +13,7 @@ use workbook_harness::pretty_assertions::assert_eq;
 use workbook_harness::{Playground, Program, ScratchDir, check_demo, connect};
 
 fn lesson_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    workbook_harness::workspace::package_dir()
 }
 fn server(play: &Playground) -> Program {
     Program::new(env!("CARGO_BIN_EXE_server-09"))

@@ -13,7 +13,7 @@ use lesson_08::transfer::{copy_body, sha256_of};
 use workbook_harness::{Playground, Program, ScratchDir, connect};
 
 fn lesson_dir() -> &'static std::path::Path {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    workbook_harness::workspace::package_dir()
 }
 fn server(play: &Playground) -> Program {
     Program::new(env!("CARGO_BIN_EXE_server-09"))

@@ -14,7 +14,7 @@ use workbook_harness::pretty_assertions::assert_eq;
 use workbook_harness::{Input, Proc, Program, check_demo};
 
 fn lesson_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    workbook_harness::workspace::package_dir()
 }
 /// A demo ends when the server has answered the client's last line, `bye`.
 fn server() -> Program {
