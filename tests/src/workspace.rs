@@ -105,6 +105,30 @@ impl Lesson {
     pub fn starter(&self) -> PathBuf {
         self.homework_dir().join("starter").join("main.rs")
     }
+    /// The homework's kept fixtures of one kind, `wrong` or `right`: the files
+    /// `homework/KIND/NAME.rs`, each built as the program `KIND-NN-NAME`. A wrong
+    /// one is a plausible mistake the check must reject; a right one, a correct
+    /// solution written differently, which it must accept. Sorted by name.
+    pub fn fixtures(&self, kind: &str) -> io::Result<Vec<Fixture>> {
+        let dir = self.homework_dir().join(kind);
+        let mut found = Vec::new();
+        if !dir.is_dir() {
+            return Ok(found);
+        }
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "rs")
+                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+            {
+                found.push(Fixture {
+                    program: format!("{kind}-{}-{stem}", self.nn()),
+                    path,
+                });
+            }
+        }
+        found.sort_by(|a, b| a.program.cmp(&b.program));
+        Ok(found)
+    }
     /// The book chapter of this lesson, e.g. `book/src/02-multi-round.md`.
     pub fn chapter(&self) -> PathBuf {
         root()
@@ -119,6 +143,14 @@ impl Lesson {
     pub fn client_bin(&self) -> String {
         format!("client-{}", self.nn())
     }
+}
+
+/// A kept homework fixture: its source and the program it is built as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixture {
+    /// `wrong-08-body-in-memory`: the `[[bin]]` name in the homework's Cargo.toml.
+    pub program: String,
+    pub path: PathBuf,
 }
 
 /// Every lesson under `lessons/`, in order.

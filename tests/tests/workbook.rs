@@ -508,3 +508,42 @@ fn reset_restores_the_starting_code_after_a_commit() {
         "// my work\n"
     );
 }
+
+/// Every kept homework fixture (`homework/wrong/*.rs`, `homework/right/*.rs`) is
+/// a program `just test` builds and judges: a `[[bin]]` of its homework with the
+/// fixture's name and path, built only with the `fixtures` feature, and a `//!`
+/// first line that says which mistake it makes (or how it differs).
+#[test]
+fn every_homework_fixture_is_built_and_says_what_it_is() {
+    for lesson in lessons() {
+        let manifest =
+            fs::read_to_string(lesson.homework_dir().join("Cargo.toml")).unwrap();
+        let bins: Vec<String> = manifest
+            .split("[[bin]]")
+            .skip(1)
+            .map(|bin| bin.split("\n[").next().unwrap_or(bin).to_string())
+            .collect();
+        for kind in ["wrong", "right"] {
+            for fixture in lesson.fixtures(kind).unwrap() {
+                let file = fixture.path.file_name().unwrap().to_string_lossy();
+                let wanted = [
+                    format!("name = \"{}\"", fixture.program),
+                    format!("path = \"{kind}/{file}\""),
+                    "required-features = [\"fixtures\"]".to_string(),
+                ];
+                assert!(
+                    bins.iter()
+                        .any(|bin| wanted.iter().all(|line| bin.contains(line))),
+                    "{}: no [[bin]] with {wanted:?}",
+                    lesson.homework_dir().join("Cargo.toml").display()
+                );
+                let text = fs::read_to_string(&fixture.path).unwrap();
+                assert!(
+                    text.starts_with("//! "),
+                    "{} must start with a //! line saying what it is",
+                    fixture.path.display()
+                );
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use workbook_harness::homework::FIXTURE_NOT_BUILT;
 use workbook_harness::workspace::{self, Lesson};
 
 use crate::homework::{self, Target, Verdict, rel, run_check};
@@ -55,7 +56,7 @@ pub fn all() -> Outcome {
     for lesson in &lessons {
         step(
             &format!(
-                "homework {}: the solution passes, the stub fails",
+                "homework {}: right solutions pass, wrong ones and the stub fail",
                 lesson.number
             ),
             &|| homework_proof(lesson),
@@ -109,25 +110,65 @@ fn ok(success: bool, why: &str) -> Result<(), String> {
     }
 }
 
-/// The two-way proof for one homework, as rustlings' `dev check` does it: the
-/// reference solution passes the check, and the starting code fails it, so the
-/// check can tell a solved homework from an unsolved one. The starting code is
-/// `starter/main.rs`; the check runs on `src/main.rs`, so the second half runs
-/// only while that is the starter byte for byte.
+/// The proof for one homework, as rustlings' `dev check` does it and further:
+/// the reference solution and every kept right solution pass the check; every
+/// kept wrong solution (a plausible mistake) and the starting code fail it, by a
+/// failing test. The starting code is `starter/main.rs`; the check runs on
+/// `src/main.rs`, so that half runs only while that is the starter byte for byte.
 fn homework_proof(lesson: &Lesson) -> Result<(), String> {
-    let solution = run_check(lesson, Target::Solution)?;
+    let solution = run_check(lesson, &Target::Solution)?;
     if !matches!(solution.verdict, Verdict::Passed) {
         print!("{}", solution.output);
         return Err("the reference solution fails its own check".into());
     }
+    let fixtures = |kind| {
+        lesson
+            .fixtures(kind)
+            .map_err(|e| format!("cannot list homework/{kind}: {e}"))
+    };
+    let mut wrongly_judged = Vec::new();
+    let right = fixtures("right")?;
+    for fixture in &right {
+        let run = run_check(lesson, &Target::Fixture(fixture.program.clone()))?;
+        if !matches!(run.verdict, Verdict::Passed) {
+            print!("{}", run.output);
+            wrongly_judged
+                .push(format!("rejects the right {}", rel(&fixture.path)));
+        }
+    }
+    let wrong = fixtures("wrong")?;
+    for fixture in &wrong {
+        let run = run_check(lesson, &Target::Fixture(fixture.program.clone()))?;
+        let built = !run.output.contains(FIXTURE_NOT_BUILT);
+        match run.verdict {
+            Verdict::Failed(tests) if built && !tests.is_empty() => {}
+            Verdict::Passed => wrongly_judged
+                .push(format!("accepts the wrong {}", rel(&fixture.path))),
+            Verdict::Failed(_) | Verdict::DoesNotCompile => {
+                print!("{}", run.output);
+                wrongly_judged.push(format!(
+                    "cannot run {}: a kept solution must compile",
+                    rel(&fixture.path)
+                ));
+            }
+        }
+    }
+    if !wrongly_judged.is_empty() {
+        return Err(format!("the check {}", wrongly_judged.join("; ")));
+    }
+    let kept = format!(
+        "solution and {} right passes, {} wrong fail",
+        right.len(),
+        wrong.len()
+    );
     let (src, starter) = (lesson.homework_main(), lesson.starter());
     let same = homework::read(&src)? == homework::read(&starter)?;
     match stub(same, in_ci()) {
         Stub::Starter => {}
         Stub::LearnersWork => {
             println!(
-                "  {} solution passes; the starting code is not checked, as {} \
-                 holds your work (CI checks it)",
+                "  {} {kept}; the starting code is not checked, as {} holds your \
+                 work (CI checks it)",
                 style::good("✔"),
                 rel(&src)
             );
@@ -141,11 +182,11 @@ fn homework_proof(lesson: &Lesson) -> Result<(), String> {
             ));
         }
     }
-    let stub = run_check(lesson, Target::Learner)?;
+    let stub = run_check(lesson, &Target::Starter)?;
     match stub.verdict {
         Verdict::Failed(tests) if !tests.is_empty() => {
             println!(
-                "  {} solution passes; the starting code fails {} checks, as it should",
+                "  {} {kept}; the starting code fails {} checks, as it should",
                 style::good("✔"),
                 tests.len()
             );

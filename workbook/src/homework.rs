@@ -22,10 +22,15 @@ use crate::{Outcome, style};
 const CHECK_LIMIT: Duration = Duration::from_secs(600);
 
 /// Whose program a check runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
+    /// The learner's `src/main.rs`: `just check N`.
     Learner,
+    /// The same program, as `just test`'s proof runs it while it is the starter.
+    Starter,
     Solution,
+    /// A kept fixture, by program name (`wrong-08-…`, `right-08-…`).
+    Fixture(String),
 }
 
 /// How a check went.
@@ -46,7 +51,7 @@ pub struct CheckRun {
 }
 
 /// Runs homework `lesson`'s check against `target`, capturing its output.
-pub fn run_check(lesson: &Lesson, target: Target) -> Result<CheckRun, String> {
+pub fn run_check(lesson: &Lesson, target: &Target) -> Result<CheckRun, String> {
     let mut cargo = workspace::cargo();
     cargo.args([
         "test",
@@ -62,9 +67,15 @@ pub fn run_check(lesson: &Lesson, target: Target) -> Result<CheckRun, String> {
     }
     // A panic in the learner's program shows its message, not a backtrace.
     cargo.env("RUST_BACKTRACE", "0");
+    // The proof's runs build the fixtures too, all with the same features, so
+    // that they share one build of the check; a learner's check builds neither.
+    if *target != Target::Learner {
+        cargo.args(["--features", "fixtures"]);
+    }
     match target {
-        Target::Learner => cargo.env_remove(CHECK_TARGET_VAR),
+        Target::Learner | Target::Starter => cargo.env_remove(CHECK_TARGET_VAR),
         Target::Solution => cargo.env(CHECK_TARGET_VAR, "solution"),
+        Target::Fixture(program) => cargo.env(CHECK_TARGET_VAR, program),
     };
     let step = cmd::captured(cargo, CHECK_LIMIT)?;
     let failed: Vec<String> = step
@@ -107,7 +118,7 @@ pub fn check(number: u32) -> Outcome {
             rel(&lesson.homework_dir().join("src"))
         ))
     );
-    let run = run_check(&lesson, Target::Learner)?;
+    let run = run_check(&lesson, &Target::Learner)?;
     Ok(report(number, &lesson, &run))
 }
 
@@ -256,7 +267,7 @@ pub fn watch(number: u32) -> Outcome {
     });
     let mut last = newest_change(&watched);
     loop {
-        let run = run_check(&lesson, Target::Learner)?;
+        let run = run_check(&lesson, &Target::Learner)?;
         let code = report(number, &lesson, &run);
         if code == ExitCode::SUCCESS {
             return Ok(code);
@@ -315,8 +326,10 @@ pub fn progress() -> Outcome {
         let mut cargo = workspace::cargo();
         cargo.args(["test", "--quiet", "--package", &lesson.package()]);
         let tests = cmd::captured(cargo, CHECK_LIMIT)?.status.success();
-        let homework =
-            matches!(run_check(lesson, Target::Learner)?.verdict, Verdict::Passed);
+        let homework = matches!(
+            run_check(lesson, &Target::Learner)?.verdict,
+            Verdict::Passed
+        );
         let mark = |ok: bool| {
             if ok {
                 style::good("✔")
