@@ -3,6 +3,7 @@
 //! without ever blocking forever: every wait has a deadline, and a `Proc` that is
 //! dropped kills its child.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -74,6 +75,8 @@ pub struct Proc {
     stdin: Option<ChildStdin>,
     lines: Receiver<Line>,
     seen: Vec<Line>,
+    /// Lines already read (and in `seen`) that no wait has looked at yet.
+    pending: VecDeque<Line>,
     streams_open: usize,
 }
 
@@ -151,6 +154,7 @@ impl Proc {
             child,
             lines,
             seen: Vec::new(),
+            pending: VecDeque::new(),
             streams_open: 2,
         })
     }
@@ -175,6 +179,10 @@ impl Proc {
     /// streams are closed. Fails the test (after killing the child) at `deadline`.
     #[track_caller]
     fn next_line_until(&mut self, deadline: Instant) -> Option<Line> {
+        // Lines read while proving an absence come first, in order.
+        if let Some(line) = self.pending.pop_front() {
+            return Some(line);
+        }
         while self.streams_open > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
@@ -208,6 +216,44 @@ impl Proc {
                 }
                 Some(_) => {}
                 None => self.fail(&format!("exited before printing {what}")),
+            }
+        }
+    }
+
+    /// Proves that something does NOT happen: fails the test if, within `window`,
+    /// the child prints a stdout line that satisfies `unwanted`. The window is how
+    /// long the test watches, stated in the test, not a pause standing in for an
+    /// event; a check that something happens uses [`Proc::wait_for`]. Lines the
+    /// child prints meanwhile stay for the next `wait_for`.
+    #[track_caller]
+    pub fn assert_no_line_within(
+        &mut self,
+        what: &str,
+        window: Duration,
+        unwanted: impl Fn(&str) -> bool,
+    ) {
+        let is_unwanted =
+            |line: &Line| line.stream == Stream::Stdout && unwanted(&line.text);
+        if let Some(line) = self.pending.iter().find(|line| is_unwanted(line)) {
+            let text = line.text.clone();
+            self.fail(&format!("printed {what} ({text:?})"));
+        }
+        let deadline = Instant::now() + window;
+        while self.streams_open > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if is_unwanted(&line) {
+                        let text = line.text;
+                        self.fail(&format!(
+                            "printed {what} within {window:?} ({text:?})"
+                        ));
+                    }
+                    self.pending.push_back(line);
+                }
+                Err(RecvTimeoutError::Disconnected) => self.streams_open = 0,
+                Err(RecvTimeoutError::Timeout) => return,
             }
         }
     }

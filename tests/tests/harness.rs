@@ -83,3 +83,32 @@ fn the_lines_handed_over_begin_with_the_listening_line() {
     let texts: Vec<String> = lines.into_iter().map(|line| line.text).collect();
     assert_eq!(texts, [format!("listening on {addr}")]);
 }
+
+/// An absence is proved over a stated window; the lines printed meanwhile are
+/// still there for the next wait, and a line that does come fails the test.
+#[test]
+fn a_line_that_must_not_come_fails_only_if_it_comes() {
+    use std::time::Duration;
+    let (server, client) = lesson_2();
+    let (mut server, addr) = server.start_server();
+    let mut client = client.start_client("client", addr);
+    client.wait_for_text("connected");
+    // The server echoes in upper case only what it is sent: nothing yet.
+    server.assert_no_line_within("a message", Duration::from_millis(300), |line| {
+        line.contains("hello")
+    });
+    client.send_line("hello");
+    server.wait_for_text("hello");
+    let seen = catch_unwind(AssertUnwindSafe(|| {
+        client.send_line("again");
+        server.assert_no_line_within(
+            "the second message",
+            Duration::from_secs(10),
+            |line| line.contains("again"),
+        );
+    }));
+    assert!(
+        seen.is_err(),
+        "a line that came must fail the absence check"
+    );
+}
