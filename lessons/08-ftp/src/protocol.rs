@@ -2,12 +2,13 @@
 //! length, a JSON header, then `body_size` bytes of body. Only the header's fields
 //! are new:
 //!
-//! | message           | header                                                  | body         |
-//! |-------------------|---------------------------------------------------------|--------------|
-//! | put request       | `command: "put"`, `name`, `sha256`, `body_size`         | the file     |
-//! | get request       | `command: "get"`, `name`, `body_size: 0`                | none         |
-//! | reply, success    | `status: "ok"`; for `get` also `sha256` and `body_size` | `get`: file  |
-//! | reply, refusal    | `status: "error"`, `error`, `body_size: 0`              | none         |
+//! | message      | header                                          | body     |
+//! |--------------|-------------------------------------------------|----------|
+//! | put request  | `command: "put"`, `name`, `sha256`, `body_size` | the file |
+//! | get request  | `command: "get"`, `name`, `body_size: 0`        | none     |
+//! | reply to put | `status: "ok"`, `body_size: 0`                  | none     |
+//! | reply to get | `status: "ok"`, `sha256`, `body_size`           | the file |
+//! | refusal      | `status: "error"`, `error`, `body_size: 0`      | none     |
 //!
 //! `sha256` is the SHA-256 of the whole file, 64 lowercase hex digits. Each request
 //! gets exactly one reply, and the connection stays open for the next request.
@@ -55,6 +56,27 @@ pub enum Status {
     Error,
 }
 // ANCHOR_END: reply
+
+impl Request {
+    /// A request to download `name`.
+    pub fn get(name: &str) -> Request {
+        Request {
+            command: "get".into(),
+            name: name.into(),
+            ..Request::default()
+        }
+    }
+
+    /// A request to upload `body_size` bytes as `name`, whose SHA-256 is `sha256`.
+    pub fn put(name: &str, body_size: u64, sha256: String) -> Request {
+        Request {
+            body_size,
+            command: "put".into(),
+            name: name.into(),
+            sha256: Some(sha256),
+        }
+    }
+}
 
 impl Reply {
     /// A refusal with its reason.

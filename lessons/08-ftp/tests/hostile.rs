@@ -35,19 +35,11 @@ fn start(label: &str) -> (ScratchDir, Playground, Proc, SocketAddr) {
     (scratch, play, server, addr)
 }
 
-fn get(name: &str) -> Request {
-    Request {
-        command: "get".into(),
-        name: name.into(),
-        ..Request::default()
-    }
-}
-
 /// A client that connected while the server was busy, and asks for a file. It
 /// is served only once the server is done with whoever was before it.
 fn waiting_client(addr: SocketAddr) -> Connection {
     let mut conn = Connection::new(connect(addr)).unwrap();
-    conn.send(&get("welcome.txt"), b"").unwrap();
+    conn.send(&Request::get("welcome.txt"), b"").unwrap();
     conn
 }
 
@@ -71,7 +63,7 @@ fn a_client_that_stops_reading_mid_file_is_cut_off() {
     let (_scratch, play, mut server, addr) = start("lesson08-stops-reading");
     fs::write(play.server.join("ftp-root/big.bin"), vec![0u8; 32 << 20]).unwrap();
     let mut stuck = Connection::new(connect(addr)).unwrap();
-    stuck.send(&get("big.bin"), b"").unwrap();
+    stuck.send(&Request::get("big.bin"), b"").unwrap();
     server.wait_for_text(": sending 33554432 bytes");
     let next = waiting_client(addr);
     server.wait_for_text("closed the connection: the peer read nothing for 1 s");
@@ -155,7 +147,7 @@ fn a_failed_accept_does_not_end_the_server() {
     let (_scratch, _play, mut server, addr) = start("lesson08-accept");
     let client = client_after_a_failed_accept(&mut server, addr);
     let mut conn = Connection::new(client).unwrap();
-    conn.send(&get("welcome.txt"), b"").unwrap();
+    conn.send(&Request::get("welcome.txt"), b"").unwrap();
     assert_served(conn);
 }
 

@@ -29,13 +29,13 @@ fn client(play: &Playground) -> Program {
 }
 
 /// `size` bytes that no compressor or lucky coincidence makes regular.
-fn random_bytes(size: usize, mut seed: u64) -> Vec<u8> {
+fn random_bytes(size: usize, mut state: u64) -> Vec<u8> {
     (0..size)
         .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed as u8
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
         })
         .collect()
 }
@@ -94,21 +94,6 @@ fn a_random_file_of_megabytes_round_trips_byte_for_byte() {
 fn connect_raw(addr: SocketAddr) -> Connection {
     Connection::new(connect(addr)).unwrap()
 }
-fn put(name: &str, size: u64, sha256: &str) -> Request {
-    Request {
-        body_size: size,
-        command: "put".into(),
-        name: name.into(),
-        sha256: Some(sha256.into()),
-    }
-}
-fn get(name: &str) -> Request {
-    Request {
-        command: "get".into(),
-        name: name.into(),
-        ..Request::default()
-    }
-}
 
 /// A client that vanishes in the middle of a put leaves no file behind, and an
 /// existing file of that name is not touched.
@@ -121,7 +106,7 @@ fn a_disconnect_mid_put_leaves_no_file() {
     for name in ["new.bin", "welcome.txt"] {
         let data = random_bytes(1 << 20, 7);
         let mut raw = connect_raw(addr);
-        let request = put(name, data.len() as u64, &sha256_of(&data));
+        let request = Request::put(name, data.len() as u64, sha256_of(&data));
         raw.send(&request, &data[..300_000]).unwrap();
         server.wait_for_text(&format!("put {name}: receiving"));
         drop(raw);
@@ -156,16 +141,16 @@ fn traversal_attempts_are_refused_and_touch_nothing() {
         names.push("link/secret.txt"); // a symbolic link that points outside
     }
     for name in names {
-        raw.send(&put(name, 4, &sha256_of(b"evil")), b"evil")
+        raw.send(&Request::put(name, 4, sha256_of(b"evil")), b"evil")
             .unwrap();
         let reply = raw.read_reply().unwrap();
         assert_eq!(reply.status, Status::Error, "put {name:?}: {reply:?}");
-        raw.send(&get(name), b"").unwrap();
+        raw.send(&Request::get(name), b"").unwrap();
         let reply = raw.read_reply().unwrap();
         assert_eq!(reply.status, Status::Error, "get {name:?}: {reply:?}");
     }
     // The same connection still works.
-    raw.send(&get("welcome.txt"), b"").unwrap();
+    raw.send(&Request::get("welcome.txt"), b"").unwrap();
     assert_eq!(raw.read_reply().unwrap().status, Status::Ok);
     drop(raw);
     assert_eq!(snapshot(scratch.path()), before);
@@ -179,8 +164,11 @@ fn a_damaged_upload_is_reported_and_not_saved() {
     let before = snapshot(&play.server);
     let (_server, addr) = server(&play).start_server();
     let mut raw = connect_raw(addr);
-    raw.send(&put("welcome.txt", 5, &sha256_of(b"hello")), b"jello")
-        .unwrap();
+    raw.send(
+        &Request::put("welcome.txt", 5, sha256_of(b"hello")),
+        b"jello",
+    )
+    .unwrap();
     let reply = raw.read_reply().unwrap();
     assert_eq!(
         reply.error.as_deref(),
@@ -189,7 +177,7 @@ fn a_damaged_upload_is_reported_and_not_saved() {
              2cf24dba5fb0a30e); nothing was saved"
         )
     );
-    raw.send(&put("ok.txt", 5, &sha256_of(b"hello")), b"hello")
+    raw.send(&Request::put("ok.txt", 5, sha256_of(b"hello")), b"hello")
         .unwrap();
     let reply = raw.read_reply().unwrap();
     assert_eq!(reply.status, Status::Ok, "the next put works");

@@ -27,22 +27,13 @@ fn connect_raw(addr: SocketAddr) -> Connection {
 }
 
 fn put(conn: &mut Connection, name: &str, data: &[u8]) -> Reply {
-    let request = Request {
-        body_size: data.len() as u64,
-        command: "put".into(),
-        name: name.into(),
-        sha256: Some(sha256_of(data)),
-    };
+    let request = Request::put(name, data.len() as u64, sha256_of(data));
     conn.send(&request, data).unwrap();
     conn.read_reply().unwrap()
 }
 /// A get: the reply, and the body if the reply has one.
 fn get(conn: &mut Connection, name: &str) -> (Reply, Vec<u8>) {
-    let request = Request {
-        command: "get".into(),
-        name: name.into(),
-        ..Request::default()
-    };
+    let request = Request::get(name);
     conn.send(&request, b"").unwrap();
     let reply = conn.read_reply().unwrap();
     let mut body = vec![0; reply.body_size as usize];

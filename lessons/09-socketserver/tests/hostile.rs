@@ -28,18 +28,10 @@ fn start(label: &str) -> (ScratchDir, Playground, Proc, SocketAddr) {
     (scratch, play, server, addr)
 }
 
-fn get(name: &str) -> Request {
-    Request {
-        command: "get".into(),
-        name: name.into(),
-        ..Request::default()
-    }
-}
-
 #[track_caller]
 fn assert_get_works(addr: SocketAddr) {
     let mut conn = Connection::new(connect(addr)).unwrap();
-    conn.send(&get("welcome.txt"), b"").unwrap();
+    conn.send(&Request::get("welcome.txt"), b"").unwrap();
     let reply = conn.read_reply().unwrap();
     assert_eq!(reply.status, Status::Ok, "{reply:?}");
 }
@@ -67,7 +59,7 @@ fn a_client_that_stops_reading_mid_file_is_cut_off_and_freed() {
     let before = holdings(&server);
 
     let mut stuck = Connection::new(connect(addr)).unwrap();
-    stuck.send(&get("big.bin"), b"").unwrap();
+    stuck.send(&Request::get("big.bin"), b"").unwrap();
     server.wait_for_text(": sending 33554432 bytes");
     assert_get_works(addr);
     server.wait_for_text("handler failed: the peer read nothing for 1 s");

@@ -42,12 +42,7 @@ struct HalfwayPut {
 
 fn start_put(addr: SocketAddr, name: &str) -> HalfwayPut {
     let data: Vec<u8> = name.bytes().cycle().take(200_000).collect();
-    let request = Request {
-        body_size: data.len() as u64,
-        command: "put".into(),
-        name: name.into(),
-        sha256: Some(sha256_of(&data)),
-    };
+    let request = Request::put(name, data.len() as u64, sha256_of(&data));
     let stream = connect(addr);
     let local = stream.local_addr().unwrap().to_string();
     let mut conn = Connection::new(stream).unwrap();

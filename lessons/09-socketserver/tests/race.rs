@@ -28,26 +28,21 @@ const GETS_PER_CLIENT: usize = 20_000;
 /// Clients that get the file over and over while another client replaces it.
 const GETTERS: usize = 3;
 
-/// `size` bytes; another `seed` gives other bytes.
-fn random_bytes(size: usize, mut seed: u64) -> Vec<u8> {
+/// `size` bytes (xorshift); another starting `state` gives other bytes.
+fn random_bytes(size: usize, mut state: u64) -> Vec<u8> {
     (0..size)
         .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed as u8
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
         })
         .collect()
 }
 
 /// Uploads `data` as `name` and checks that it was saved.
 fn put(conn: &mut Connection, name: &str, data: &[u8]) {
-    let request = Request {
-        body_size: data.len() as u64,
-        command: "put".into(),
-        name: name.into(),
-        sha256: Some(sha256_of(data)),
-    };
+    let request = Request::put(name, data.len() as u64, sha256_of(data));
     conn.send(&request, data).unwrap();
     let reply = conn.read_reply().unwrap();
     assert_eq!(reply.status, Status::Ok, "put {name}: {reply:?}");
@@ -56,11 +51,7 @@ fn put(conn: &mut Connection, name: &str, data: &[u8]) {
 /// Downloads `name`: the digest the server announced, the bytes it sent, and the
 /// digest of those bytes.
 fn get(conn: &mut Connection, name: &str) -> (String, Vec<u8>, String) {
-    let request = Request {
-        command: "get".into(),
-        name: name.into(),
-        ..Request::default()
-    };
+    let request = Request::get(name);
     conn.send(&request, b"").unwrap();
     let reply = conn.read_reply().unwrap();
     assert_eq!(reply.status, Status::Ok, "get {name}: {reply:?}");
