@@ -5,10 +5,12 @@
 //! as in many real protocols (SMTP, Redis's inline commands, JSON Lines).
 //!
 //! Write `receive` so that, reading from `stream` until its end, it prints every
-//! complete message as `message: TEXT` (TEXT without its `\n`; a `\r` before the
-//! `\n` is dropped too), however the stream is cut into reads: several messages
-//! in one read, a message spread over many reads, a read that ends in the middle
-//! of a UTF-8 character. An empty line is an empty message.
+//! complete message as `message: TEXT`, however the stream is cut into reads:
+//! several messages in one read, a message spread over many reads, a read that
+//! ends in the middle of a UTF-8 character. TEXT is the message exactly as sent,
+//! spaces and tabs at either end included, without its `\n` and without one
+//! `\r` right before that `\n` (a `\r` anywhere else stays). An empty line, or
+//! one of only spaces, is a message too.
 //!
 //! At the end of the stream, return how many messages there were. If the stream
 //! ends in the middle of a message, return
