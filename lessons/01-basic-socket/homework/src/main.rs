@@ -4,12 +4,17 @@
 //! 1. takes the message to send from its command line (`homework-01 hello there`
 //!    sends `hello there`: the words joined by single spaces);
 //! 2. connects to `--addr` and prints two lines:
-//!    `server: ADDRESS` (the server's address) and `me: ADDRESS` (its own address,
-//!    the one the server sees as the peer);
-//! 3. sends the whole message, prints `sent N bytes`, and closes;
-//! 4. when it cannot connect, prints one line starting with `error:` to stderr
-//!    (for a refused connection, say it was refused and ask whether the server
-//!    is running) and exits with a failure code, with no panic.
+//!    `server: ADDRESS` (the server's address as the socket reports it, even when
+//!    `--addr` gave a name such as `localhost`) and `me: ADDRESS` (its own
+//!    address, the one the server sees as the peer);
+//! 3. sends the whole message and nothing else (no newline), prints
+//!    `sent N bytes`, and closes. N counts bytes, not characters: `é` is two
+//!    bytes in UTF-8, `👋` four;
+//! 4. when it cannot connect, prints one line to stderr and exits with a failure
+//!    code, with no panic. For a refused connection the line is exactly
+//!    `error: connection refused by ADDR; is the server running?` (ADDR as given
+//!    in `--addr`); any other failure (`--addr nowhere`, say) is one line
+//!    starting with `error:` that says what went wrong, not "refused".
 //!
 //! Chapter 1 ("The client" and "Who is who") shows every call you need.
 //! Check your work with `just check 1`; stuck? `just hint 1`.

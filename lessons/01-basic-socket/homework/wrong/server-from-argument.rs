@@ -1,0 +1,50 @@
+//! Prints the --addr argument as the server's address instead of asking the socket for its peer.
+
+use std::io::{self, Write};
+use std::net::TcpStream;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Homework 1: send the words on the command line to the server.
+#[derive(Parser)]
+#[command(name = "wrong-01-server-from-argument")]
+struct Args {
+    /// Address of the server.
+    #[arg(long, default_value = "127.0.0.1:9999")]
+    addr: String,
+    /// The message, one or more words.
+    #[arg(required = true)]
+    words: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let message = args.words.join(" ");
+    match send(&args.addr, &message) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            eprintln!(
+                "error: connection refused by {}; is the server running?",
+                args.addr
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.addr);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Connects to `addr`, prints `server: …` and `me: …`, sends `message`, prints `sent N bytes`.
+fn send(addr: &str, message: &str) -> io::Result<()> {
+    let mut stream = TcpStream::connect(addr)?;
+    // Both ends of a connection are an (address, port) pair. The server's is the
+    // one we dialled; ours was picked by the kernel when we connected.
+    println!("server: {addr}");
+    println!("me: {}", stream.local_addr()?);
+    stream.write_all(message.as_bytes())?;
+    println!("sent {} bytes", message.len());
+    Ok(())
+}
