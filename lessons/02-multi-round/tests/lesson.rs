@@ -14,6 +14,14 @@ fn server() -> Program {
 fn client() -> Program {
     Program::new(env!("CARGO_BIN_EXE_client-02"))
 }
+/// Trap 1 on purpose: the client without its empty-line check.
+fn empty_sending_client() -> Program {
+    Program::new(env!("CARGO_BIN_EXE_client-02-empty"))
+}
+/// Trap 2 on purpose: the server without its end-of-stream check.
+fn spinning_server() -> Program {
+    Program::new(env!("CARGO_BIN_EXE_server-02-spin"))
+}
 
 /// The fixed client skips the empty line, and the conversation goes on.
 #[test]
@@ -28,7 +36,7 @@ fn demo_matches_the_chapter() {
 #[test]
 fn an_empty_send_sends_nothing_and_both_sides_wait() {
     let (server, addr) = server().start_server();
-    let mut client = client().arg("--send-empty").start_client("client", addr);
+    let mut client = empty_sending_client().start_client("client", addr);
     client.send_line("hello");
     client.wait_for_text("HELLO");
     client.send_line("");
@@ -44,14 +52,9 @@ fn an_empty_send_sends_nothing_and_both_sides_wait() {
 }
 
 /// The other trap: without the end-of-stream check the server keeps reading a
-/// closed connection, and every read returns 0 bytes at once. The demo server
-/// counts those reads and gives up after a bounded number.
+/// closed connection, and every read returns 0 bytes at once. The spinning
+/// server counts those reads and gives up after a bounded number.
 #[test]
 fn without_the_eof_check_the_server_spins() {
-    check_demo(
-        lesson_dir(),
-        "spin",
-        &server().arg("--no-eof-check"),
-        &client(),
-    );
+    check_demo(lesson_dir(), "spin", &spinning_server(), &client());
 }

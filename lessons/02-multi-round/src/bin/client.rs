@@ -1,4 +1,7 @@
 //! Lesson 2, the client: send each line you type, print each reply.
+//!
+//! It skips empty lines; `client-empty.rs` is the same loop without that
+//! check, kept apart to show what goes wrong.
 
 use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
@@ -14,14 +17,11 @@ struct Args {
     /// Address of the server.
     #[arg(long, default_value = "127.0.0.1:9999")]
     addr: String,
-    /// Show the trap: send empty lines too, and watch both sides wait forever.
-    #[arg(long)]
-    send_empty: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match talk(&args) {
+    match talk(&args.addr) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", explain(&args.addr, &e));
@@ -30,8 +30,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn talk(args: &Args) -> io::Result<()> {
-    let mut stream = TcpStream::connect(&args.addr)?;
+fn talk(addr: &str) -> io::Result<()> {
+    let mut stream = TcpStream::connect(addr)?;
     println!("connected to {}", stream.peer_addr()?);
 
     // ANCHOR: rounds
@@ -41,14 +41,11 @@ fn talk(args: &Args) -> io::Result<()> {
         // ANCHOR: skip-empty
         // Writing zero bytes puts nothing on the wire. The server would wait for
         // a message that never comes, and we would wait for its reply: both stuck.
-        if line.is_empty() && !args.send_empty {
+        if line.is_empty() {
             continue;
         }
         // ANCHOR_END: skip-empty
         stream.write_all(line.as_bytes())?;
-        if line.is_empty() {
-            println!("sent 0 bytes; now waiting for a reply that cannot come");
-        }
         let n = stream.read(&mut buffer)?;
         if n == 0 {
             println!("server closed the connection");

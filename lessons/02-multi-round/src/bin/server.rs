@@ -2,7 +2,9 @@
 //!
 //! One client, many rounds: read a message, send it back in upper case, repeat
 //! until the client is gone. The new idea is the loop, and the one check that
-//! keeps the loop from spinning forever when the client leaves.
+//! keeps the loop from spinning forever when the client leaves. (The program
+//! without that check is `server-spin.rs`, kept apart so that this one shows
+//! only the right code.)
 
 use std::io::{self, Read, Write};
 use std::net::TcpListener;
@@ -17,19 +19,11 @@ struct Args {
     /// Address to listen on. Port 0 asks the operating system for any free port.
     #[arg(long, default_value = "127.0.0.1:9999")]
     addr: String,
-    /// Show the trap: leave out the end-of-stream check, and watch read() return
-    /// 0 bytes again and again (stopped after a bounded number of rounds).
-    #[arg(long)]
-    no_eof_check: bool,
 }
-
-/// How many zero-length reads the trap demonstration allows before it gives up.
-/// A real server without the check would never stop; we stop so the demo ends.
-const SPIN_LIMIT: u32 = 100_000;
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match serve(&args) {
+    match serve(&args.addr) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", explain(&args.addr, &e));
@@ -38,38 +32,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(args: &Args) -> io::Result<()> {
-    let listener = TcpListener::bind(&args.addr)?;
+fn serve(addr: &str) -> io::Result<()> {
+    let listener = TcpListener::bind(addr)?;
     println!("listening on {}", listener.local_addr()?);
     let (mut stream, peer) = listener.accept()?;
     println!("connection from {peer}");
 
     // ANCHOR: conversation
     let mut buffer = [0u8; 1024];
-    let mut empty_reads = 0;
     loop {
         // read() blocks until the client sends something, or until it closes.
         let n = stream.read(&mut buffer)?;
         // ANCHOR: eof
         // Zero bytes is not an empty message: TCP never delivers one. It means
         // "end of stream": the client closed its side and nothing more will come.
-        if n == 0 && !args.no_eof_check {
+        if n == 0 {
             println!("client closed the connection");
             break;
         }
         // ANCHOR_END: eof
-        if n == 0 {
-            // The trap. Every further read() returns 0 at once, so this loop
-            // would burn a CPU core forever. We count instead, and stop.
-            empty_reads += 1;
-            if empty_reads == SPIN_LIMIT {
-                println!(
-                    "read() returned 0 bytes {SPIN_LIMIT} times in a row: this loop would never end"
-                );
-                break;
-            }
-            continue;
-        }
         let message = String::from_utf8_lossy(&buffer[..n]);
         println!("received: {message}");
         stream.write_all(message.to_uppercase().as_bytes())?;
@@ -81,11 +62,10 @@ fn serve(args: &Args) -> io::Result<()> {
 /// Turns the errors a learner meets first into one line that says what to do.
 fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
-        io::ErrorKind::AddrInUse => {
-            format!(
-                "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
-            )
-        }
+        io::ErrorKind::AddrInUse => format!(
+            "{addr} is already in use; is another server still running? \
+             (try --addr 127.0.0.1:0)"
+        ),
         io::ErrorKind::AddrNotAvailable => {
             format!("{addr} is not an address of this machine")
         }
