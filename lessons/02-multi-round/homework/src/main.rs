@@ -3,10 +3,12 @@
 //! Write a client for lesson 2's server that reads lines from stdin and
 //! 1. never sends a blank line: empty, or only spaces and tabs (chapter 2,
 //!    "Trap 1: the empty message", explains what sending one would do);
-//! 2. sends every other line as it was typed, then prints the server's reply
-//!    on a line of its own;
-//! 3. stops on a line that is exactly `exit` (not sent), or at the end of input,
-//!    closes the connection, and prints `sent N messages`.
+//! 2. sends every other line as soon as it is typed, exactly as it was typed:
+//!    spaces and tabs at either end are part of the message, only the line
+//!    ending is not. Then it prints the server's reply on a line of its own;
+//! 3. stops on a line that is exactly `exit` (not sent; ` exit` or `exit ` is a
+//!    message like any other), or at the end of input, closes the connection,
+//!    and prints `sent N messages`, N counting only what it sent.
 //!
 //! Check your work with `just check 2`; stuck? `just hint 2`.
 
