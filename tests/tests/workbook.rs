@@ -43,12 +43,111 @@ fn chapters() -> Vec<(PathBuf, String)> {
     out
 }
 
-/// One `{{#include PATH}}` or `{{#include PATH:ANCHOR}}` (also `#rustdoc_include`).
+/// One `{{#include PATH}}`, `{{#include PATH:ANCHOR}}` or
+/// `{{#include PATH:FROM:TO}}` (also `#rustdoc_include`).
 #[derive(Debug)]
 struct Include {
     chapter: PathBuf,
     file: PathBuf,
-    anchor: Option<String>,
+    part: Part,
+}
+
+/// Which lines of its file an include shows, read as mdBook reads them.
+#[derive(Debug)]
+enum Part {
+    /// The lines from index `from` (0-based) up to index `to`, excluded.
+    Lines { from: usize, to: Option<usize> },
+    /// The lines between `ANCHOR: name` and `ANCHOR_END: name`, without the
+    /// marker lines of any anchor.
+    Anchor(String),
+}
+
+impl Part {
+    /// mdBook's selector: `N` is line N alone, `N:` from line N on, `:M` up to
+    /// line M, `N:M` both; a selector that does not start with a number (or is
+    /// empty) is an anchor name.
+    fn parse(selector: Option<&str>) -> Part {
+        let mut bounds = selector.unwrap_or("").splitn(2, ':');
+        let start = bounds.next().unwrap_or("");
+        let from = match start.parse::<usize>() {
+            Ok(line) => line.saturating_sub(1),
+            Err(_) if start.is_empty() => 0,
+            Err(_) => return Part::Anchor(start.to_string()),
+        };
+        let to = match bounds.next() {
+            Some(end) => end.parse().ok(),
+            None if start.is_empty() => None,
+            None => Some(from + 1),
+        };
+        Part::Lines { from, to }
+    }
+}
+
+/// An `ANCHOR: name` or `ANCHOR_END: name` marker in `line`, wherever it sits
+/// (mdBook accepts any comment style): `(is_end, name)`.
+fn anchor_marker(line: &str) -> Option<(bool, &str)> {
+    let (is_end, rest) = match line.split_once("ANCHOR_END:") {
+        Some((_, rest)) => (true, rest),
+        None => (false, line.split_once("ANCHOR:")?.1),
+    };
+    let rest = rest.trim_start();
+    let len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    (len > 0).then(|| (is_end, &rest[..len]))
+}
+
+impl Include {
+    /// The lines this include brings into the book, each with its line number
+    /// in the file (from 1), or `None` if the file or the anchor is missing.
+    fn shown_lines(&self) -> Option<Vec<(usize, String)>> {
+        let text = fs::read_to_string(&self.file).ok()?;
+        let numbered = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+        match &self.part {
+            Part::Lines { from, to } => Some(
+                numbered
+                    .skip(*from)
+                    .take(to.map_or(usize::MAX, |to| to.saturating_sub(*from)))
+                    .map(|(n, l)| (n, l.to_string()))
+                    .collect(),
+            ),
+            Part::Anchor(anchor) => {
+                let mut lines = numbered.skip_while(|(_, l)| {
+                    anchor_marker(l) != Some((false, anchor.as_str()))
+                });
+                lines.next()?;
+                let mut shown = Vec::new();
+                for (n, line) in lines {
+                    match anchor_marker(line) {
+                        Some((true, name)) if name == anchor => return Some(shown),
+                        Some(_) => {}
+                        None => shown.push((n, line.to_string())),
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    /// The chapter that includes, relative to the checkout.
+    fn chapter_name(&self) -> String {
+        relative(&self.chapter)
+    }
+
+    /// The included file, relative to the checkout.
+    fn file_name(&self) -> String {
+        relative(&fs::canonicalize(&self.file).unwrap_or(self.file.clone()))
+    }
+}
+
+/// `path` relative to the checkout, as a message names it.
+fn relative(path: &Path) -> String {
+    let root = fs::canonicalize(workspace::root()).unwrap();
+    let path = path.strip_prefix(&root).unwrap_or(path);
+    path.strip_prefix(workspace::root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn includes() -> Vec<Include> {
@@ -69,15 +168,10 @@ fn includes() -> Vec<Include> {
                 Some((file, selector)) => (file, Some(selector)),
                 None => (target, None),
             };
-            // A selector of digits is a line range; anything else is an anchor name.
-            let anchor = selector
-                .filter(|s| !s.chars().all(|c| c.is_ascii_digit() || c == ':'))
-                .map(str::to_string);
-            let file = chapter.parent().unwrap().join(file);
             found.push(Include {
                 chapter: chapter.clone(),
-                file,
-                anchor,
+                file: chapter.parent().unwrap().join(file),
+                part: Part::parse(selector),
             });
         }
     }
@@ -94,40 +188,92 @@ fn every_include_names_a_file_and_anchor_that_exist() {
     );
     let mut problems = Vec::new();
     for inc in &includes {
-        let chapter = inc
-            .chapter
-            .strip_prefix(workspace::root())
-            .unwrap()
-            .display()
-            .to_string();
-        let Ok(text) = fs::read_to_string(&inc.file) else {
+        let chapter = inc.chapter_name();
+        if !inc.file.exists() {
             problems.push(format!(
                 "{chapter}: includes a missing file {}",
                 inc.file.display()
             ));
-            continue;
-        };
-        if let Some(anchor) = &inc.anchor {
-            let start = text.lines().any(|l| {
-                l.trim_start().trim_start_matches("//").trim()
-                    == format!("ANCHOR: {anchor}")
-            });
-            let end = text.lines().any(|l| {
-                l.trim_start().trim_start_matches("//").trim()
-                    == format!("ANCHOR_END: {anchor}")
-            });
-            if !(start && end) {
-                problems.push(format!(
-                    "{chapter}: {} has no anchor {anchor:?}",
-                    inc.file.display()
-                ));
-            }
+        } else if let (Part::Anchor(anchor), None) = (&inc.part, inc.shown_lines())
+        {
+            problems.push(format!(
+                "{chapter}: {} has no anchor {anchor:?}",
+                inc.file.display()
+            ));
         }
     }
     assert!(
         problems.is_empty(),
         "broken includes:\n{}",
         problems.join("\n")
+    );
+}
+
+/// The width of the book's code blocks: at 1280 pixels they show about this many
+/// columns before scrolling sideways. It is rustfmt's `max_width` too, so the
+/// workbook keeps it in one place, `rustfmt.toml`.
+fn book_code_width() -> usize {
+    let rustfmt =
+        fs::read_to_string(workspace::root().join("rustfmt.toml")).unwrap();
+    rustfmt
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("max_width")?
+                .trim()
+                .strip_prefix('=')?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .expect("rustfmt.toml sets max_width")
+}
+
+/// A line wider than a code block hides its end behind a sideways scroll, and
+/// the end of an error message or a comment is often its point. rustfmt wraps
+/// code but not strings or comments, and transcripts are what programs print:
+/// every line an include brings into the book must fit, counted in characters.
+#[test]
+fn every_line_the_book_shows_fits_its_code_blocks() {
+    let width = book_code_width();
+    let mut problems = BTreeSet::new();
+    for inc in includes() {
+        for (n, line) in inc.shown_lines().unwrap_or_default() {
+            let chars = line.chars().count();
+            if chars > width {
+                let file = inc.file_name();
+                problems.insert(format!("{file}:{n}: {chars} characters"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "lines wider than the book's {width} columns:\n{}",
+        problems.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// The anchors that let a chapter show part of a file are not code: a page that
+/// shows a whole file shows it through an anchor around all of it (`all`),
+/// which leaves every marker out.
+#[test]
+fn no_anchor_marker_shows_in_the_book() {
+    let mut problems = BTreeSet::new();
+    for inc in includes() {
+        for (n, line) in inc.shown_lines().unwrap_or_default() {
+            if anchor_marker(&line).is_some() {
+                problems.insert(format!(
+                    "{}: shows {}:{n}: {}",
+                    inc.chapter_name(),
+                    inc.file_name(),
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "anchor markers shown in the book:\n{}",
+        problems.into_iter().collect::<Vec<_>>().join("\n")
     );
 }
 

@@ -69,9 +69,10 @@ fn playground(lesson: &Lesson, demo: bool) -> Result<Option<Playground>, String>
     let Some(template) = playground::template(&lesson.dir) else {
         return Ok(None);
     };
-    let name = match demo {
-        true => format!("lesson-{}-demo", lesson.nn()),
-        false => format!("lesson-{}", lesson.nn()),
+    let name = if demo {
+        format!("lesson-{}-demo", lesson.nn())
+    } else {
+        format!("lesson-{}", lesson.nn())
     };
     let into = workspace::root()
         .join("target")

@@ -17,8 +17,9 @@ pub fn check_listen_addr(addr: &str, allow_remote: bool) -> Result<(), String> {
     };
     match resolved.into_iter().find(|a| !a.ip().is_loopback()) {
         Some(open) if !allow_remote => Err(format!(
-            "{open} can be reached from other machines, and this server runs every command \
-             it receives; listen on 127.0.0.1, or pass {ALLOW_REMOTE_FLAG} if you mean it"
+            "{open} can be reached from other machines, and this server runs \
+             every command it receives; listen on 127.0.0.1, or pass \
+             {ALLOW_REMOTE_FLAG} if you mean it"
         )),
         _ => Ok(()),
     }

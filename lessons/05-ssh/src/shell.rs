@@ -1,10 +1,11 @@
+// ANCHOR: all
 //! Running one line of text as a shell command and capturing what it prints.
 //!
 //! This is what Python's `subprocess.Popen(line, shell=True, stdout=PIPE,
-//! stderr=PIPE)` does in the seeds, plus the limits any server that runs commands
-//! for others needs: a command that never ends is stopped after a time limit, and a
-//! command that prints without end is cut off at an output cap. Without them one
-//! `yes` typed by a client would fill the server's memory.
+//! stderr=PIPE)` does in the Python server, plus the limits any server that runs
+//! commands for others needs: a command that never ends is stopped after a time
+//! limit, and a command that prints without end is cut off at an output cap.
+//! Without them one `yes` typed by a client would fill the server's memory.
 
 use std::io::{self, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -112,8 +113,9 @@ pub fn run(line: &str, limits: &Limits) -> io::Result<Outcome> {
         .stderr(Stdio::piped())
         .spawn()?;
     // Read both pipes at the same time. Reading stdout to its end first, as the
-    // seeds do, hangs as soon as a command fills the stderr pipe's buffer: the
-    // command waits for us to read stderr, we wait for it to close stdout.
+    // Python server does, hangs as soon as a command fills the stderr pipe's
+    // buffer: the command waits for us to read stderr, we wait for it to close
+    // stdout.
     let stdout = collect(child.stdout.take(), limits.output);
     let stderr = collect(child.stderr.take(), limits.output);
 
@@ -171,7 +173,8 @@ fn wait_within(
         }
         if Instant::now() >= deadline {
             kill(child);
-            child.wait()?; // collect the killed process, so no zombie is left behind
+            // Collect the killed process, so no zombie is left behind.
+            child.wait()?;
             return Ok(None);
         }
         thread::sleep(Duration::from_millis(10));
@@ -194,3 +197,4 @@ fn kill(child: &mut Child) {
     // On Windows this ends cmd.exe; programs it started keep running.
     let _ = child.kill();
 }
+// ANCHOR_END: all

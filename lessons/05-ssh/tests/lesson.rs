@@ -19,7 +19,8 @@ fn client() -> Program {
 }
 
 /// Runs `commands` through a fresh server started with `server_args` and returns
-/// what the client read, one entry per read (the text under `--- read N bytes ---`).
+/// what the client read, one entry per read: the text under each
+/// `--- read N bytes ---` line.
 fn reads(server_args: &[&str], commands: &[&str]) -> Vec<(usize, String)> {
     let server = server_args.iter().fold(server(), |p, a| p.arg(a));
     let input: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
@@ -57,7 +58,8 @@ fn the_demo_matches_the_chapter() {
 
 /// The bug the chapter is about: `seq 10000 10200` prints 1206 bytes, the client's
 /// single read takes 1024 of them, and the rest arrives as the "reply" to the next
-/// command, starting in the middle of a number. The real reply comes one read later.
+/// command, starting in the middle of a number. The real reply comes one read
+/// later.
 #[test]
 fn a_reply_longer_than_1024_bytes_spills_into_the_next_reply() {
     let reads = reads(&[], &["seq 10000 10200", "echo second"]);

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Length-prefixed frames: how to send messages over a stream that has no message
 //! boundaries (lesson 6).
 //!
@@ -72,7 +73,8 @@ impl fmt::Display for FrameError {
             FrameError::Io(e) => write!(f, "{e}"),
             FrameError::Truncated { part, expected } => write!(
                 f,
-                "the stream ended inside a frame, before all {expected} bytes of its {part}"
+                "the stream ended inside a frame, \
+                 before all {expected} bytes of its {part}"
             ),
             FrameError::HeaderTooLong(len) => write!(
                 f,
@@ -236,3 +238,4 @@ impl From<io::Error> for FrameError {
         FrameError::Io(error)
     }
 }
+// ANCHOR_END: all

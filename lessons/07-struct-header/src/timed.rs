@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Time limits on a connection. A server that reads from strangers must not wait
 //! for them forever: a peer can stop sending, stop reading, or send one byte
 //! every second so that no single read ever waits long.
@@ -128,3 +129,4 @@ fn is_timeout(error: &io::Error) -> bool {
 fn seconds(duration: Duration) -> String {
     format!("{} s", duration.as_secs_f64())
 }
+// ANCHOR_END: all

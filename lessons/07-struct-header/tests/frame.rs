@@ -58,7 +58,8 @@ fn chunked(bytes: Vec<u8>, sizes: Vec<usize>) -> Chunked {
     }
 }
 
-/// The chapter's hex dump of the request `echo hi` is exactly what write_frame sends.
+/// The chapter's hex dump of the request `echo hi` is exactly what write_frame
+/// sends.
 #[test]
 fn the_chapter_hex_dump_is_what_goes_on_the_wire() {
     let mut bytes = Vec::new();
@@ -150,7 +151,8 @@ fn bad_input_is_a_clear_error() {
     );
     assert_eq!(
         error_of(&frame_bytes(r#"{"body_size":-1}"#, b"")),
-        "the header is not valid: invalid value: integer `-1`, expected u64 at line 1 column 15"
+        "the header is not valid: \
+         invalid value: integer `-1`, expected u64 at line 1 column 15"
     );
 }
 
@@ -202,10 +204,14 @@ proptest! {
 
     /// A valid stream cut short anywhere inside a frame is reported as truncated.
     #[test]
-    fn a_stream_cut_inside_a_frame_is_truncated(frame in arb_frame(), cut in any::<prop::sample::Index>()) {
+    fn a_stream_cut_inside_a_frame_is_truncated(
+        frame in arb_frame(),
+        cut in any::<prop::sample::Index>(),
+    ) {
         let bytes = encode(&[frame]);
         let cut = 1 + cut.index(bytes.len() - 1);
         let result = decode(&mut &bytes[..cut]);
-        prop_assert!(matches!(result, Err(FrameError::Truncated { .. })), "{:?}", result);
+        let truncated = matches!(result, Err(FrameError::Truncated { .. }));
+        prop_assert!(truncated, "{:?}", result);
     }
 }

@@ -1,6 +1,7 @@
 //! Lesson 7 end to end: ssh v2 on frames. A reply of megabytes arrives whole and
-//! the next one starts clean; the seeds' single read breaks; bad input closes one
-//! connection and the server goes on. The commands are Unix shell commands.
+//! the next one starts clean; the Python client's single read breaks; bad input
+//! closes one connection and the server goes on. The commands are Unix shell
+//! commands.
 #![cfg(unix)]
 
 use std::io::{BufReader, Write};
@@ -102,7 +103,8 @@ fn bad_input_closes_that_connection_and_the_server_goes_on() {
         ),
         (
             &frame_bytes(r#"{"size":2}"#, b"ls"),
-            "the header is not valid: missing field `body_size` at line 1 column 10",
+            "the header is not valid: \
+             missing field `body_size` at line 1 column 10",
         ),
         (
             &frame_bytes(r#"{"body_size":1099511627776}"#, b""),
@@ -110,7 +112,8 @@ fn bad_input_closes_that_connection_and_the_server_goes_on() {
         ),
         (
             &frame_bytes(r#"[5]"#, b"ls -l"),
-            r#"the header is not valid: it must be a JSON object, like {"body_size":0}"#,
+            "the header is not valid: \
+             it must be a JSON object, like {\"body_size\":0}",
         ),
     ];
     for (bytes, message) in cases {
@@ -119,7 +122,8 @@ fn bad_input_closes_that_connection_and_the_server_goes_on() {
         server.wait_for_text(&format!("closed the connection: {message}"));
     }
 
-    // A peer that sends half a frame and then nothing is cut off at the idle timeout.
+    // A peer that sends half a frame and then nothing is cut off at the idle
+    // timeout.
     let mut stalled = connect(addr);
     stalled
         .write_all(&frame_bytes(r#"{"body_size":10}"#, b"ech"))

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! The client's side: reads `put FILE` and `get NAME` lines, one transfer at a
 //! time. Lesson 8's and lesson 9's clients are this code.
 
@@ -37,6 +38,9 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Takes the stream and makes a second handle on it for the reader, so that a
+    /// `Connection` owns its socket: tests and lesson 9 pass it around as one
+    /// value, with no stream to keep alive beside it.
     pub fn new(stream: TcpStream) -> io::Result<Connection> {
         Ok(Connection {
             reader: BufReader::new(stream.try_clone()?),
@@ -69,6 +73,25 @@ impl Connection {
     }
 }
 
+/// Why the client stops: the connection or a frame failed, or the server refused
+/// something the client cannot go on without.
+enum ClientError {
+    Frame(FrameError),
+    Refused(String),
+}
+
+impl From<FrameError> for ClientError {
+    fn from(error: FrameError) -> ClientError {
+        ClientError::Frame(error)
+    }
+}
+
+impl From<io::Error> for ClientError {
+    fn from(error: io::Error) -> ClientError {
+        ClientError::Frame(error.into())
+    }
+}
+
 /// Runs the client: returns its exit code after printing any error in one line.
 pub fn run(args: &ClientArgs) -> ExitCode {
     match talk(args) {
@@ -81,7 +104,7 @@ pub fn run(args: &ClientArgs) -> ExitCode {
 }
 
 // ANCHOR: commands
-fn talk(args: &ClientArgs) -> Result<(), FrameError> {
+fn talk(args: &ClientArgs) -> Result<(), ClientError> {
     let stream = TcpStream::connect(&args.addr)?;
     println!("connected to {}", stream.peer_addr()?);
     let mut conn = Connection::new(stream)?;
@@ -101,7 +124,7 @@ fn talk(args: &ClientArgs) -> Result<(), FrameError> {
 // ANCHOR: put
 /// Uploads one file. A local problem (no such file) or a refusal by the server
 /// is printed and the client goes on; a broken connection ends it.
-fn put(conn: &mut Connection, path: &Path) -> Result<(), FrameError> {
+fn put(conn: &mut Connection, path: &Path) -> Result<(), ClientError> {
     let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
         println!("put {}: not a file name", path.display());
         return Ok(());
@@ -135,8 +158,8 @@ fn put(conn: &mut Connection, path: &Path) -> Result<(), FrameError> {
         return Err(match reply {
             Ok(Reply {
                 error: Some(why), ..
-            }) => refused(&why),
-            _ => e,
+            }) => ClientError::Refused(why),
+            _ => ClientError::Frame(e),
         });
     }
     match reply?.error {
@@ -157,7 +180,7 @@ fn get(
     conn: &mut Connection,
     name: &str,
     args: &ClientArgs,
-) -> Result<(), FrameError> {
+) -> Result<(), ClientError> {
     // Saved under the last part of the name, inside --dir: a name from the
     // server never chooses where on this machine a file goes.
     let Some(file_name) = Path::new(name).file_name() else {
@@ -180,7 +203,7 @@ fn get(
     let size = reply.body_size;
     if size > args.max_file_size {
         let limit = args.max_file_size;
-        return Err(FrameError::BodyTooLong { size, limit });
+        return Err(FrameError::BodyTooLong { size, limit }.into());
     }
     let expected = reply.sha256.unwrap_or_default();
     let mut part = match PartFile::create(&target) {
@@ -198,7 +221,8 @@ fn get(
     if actual != expected {
         // `part` is dropped here, and deletes itself.
         println!(
-            "get {name}: the data arrived damaged (sha256 {} instead of {}); nothing was saved",
+            "get {name}: the data arrived damaged (sha256 {} instead of {}); \
+             nothing was saved",
             short(&actual),
             short(&expected)
         );
@@ -206,9 +230,10 @@ fn get(
     }
     part.commit()?;
     // Shown as typed: `hello.txt`, or `downloads/hello.txt` with --dir downloads.
-    let shown = match args.dir == Path::new(".") {
-        true => PathBuf::from(file_name),
-        false => target,
+    let shown = if args.dir == Path::new(".") {
+        PathBuf::from(file_name)
+    } else {
+        target
     };
     println!(
         "get {name}: saved as {}, {size} bytes, sha256 {} verified",
@@ -218,10 +243,6 @@ fn get(
     Ok(())
 }
 // ANCHOR_END: get
-
-fn refused(why: &str) -> FrameError {
-    io::Error::other(format!("the server refused: {why}")).into()
-}
 
 /// A progress bar on stderr. indicatif draws nothing when stderr is not a
 /// terminal, so piped output and the book's transcripts have no bar in them.
@@ -237,7 +258,11 @@ fn progress_bar(size: u64, name: &str) -> ProgressBar {
 }
 
 /// Turns errors into one line that says what happened.
-fn explain(addr: &str, error: &FrameError) -> String {
+fn explain(addr: &str, error: &ClientError) -> String {
+    let error = match error {
+        ClientError::Refused(why) => return format!("the server refused: {why}"),
+        ClientError::Frame(error) => error,
+    };
     match error {
         FrameError::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
             format!("connection refused by {addr}; is the server running?")
@@ -245,12 +270,7 @@ fn explain(addr: &str, error: &FrameError) -> String {
         FrameError::Io(e) if e.kind() == io::ErrorKind::InvalidInput => {
             format!("{addr:?} is not an address like 127.0.0.1:9999")
         }
-        FrameError::Io(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::Other | io::ErrorKind::UnexpectedEof
-            ) =>
-        {
+        FrameError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
             e.to_string()
         }
         // Writing to a connection the server has closed (after an idle
@@ -268,3 +288,4 @@ fn explain(addr: &str, error: &FrameError) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

@@ -1,8 +1,9 @@
+// ANCHOR: all
 //! The server's folder, and writing files safely.
 //!
-//! The seeds join the client's name to the server's folder and open the result.
-//! A name like `../../home/you/.bashrc` or `/etc/passwd` then reaches any file
-//! the server can write. Here every name is checked before it becomes a path.
+//! The Python server joins the client's name to the server's folder and opens the
+//! result. A name like `../../home/you/.bashrc` or `/etc/passwd` then reaches any
+//! file the server can write. Here every name is checked before it becomes a path.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -234,3 +235,4 @@ impl Drop for PartFile {
     }
 }
 // ANCHOR_END: part-file
+// ANCHOR_END: all

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! The wire format. Every message is one of lesson 7's frames: a 4-byte big-endian
 //! length, a JSON header, then `body_size` bytes of body. Only the header's fields
 //! are new:
@@ -93,3 +94,4 @@ impl Reply {
 pub fn short(digest: &str) -> &str {
     digest.get(..16).unwrap_or(digest)
 }
+// ANCHOR_END: all

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! The server's side of the conversation: one client's requests, one at a time,
 //! until the client leaves. Lesson 8's server calls it for each client in turn;
 //! lesson 9's runs it for several clients at once, unchanged.
@@ -37,6 +38,8 @@ pub fn conversation(
     let idle = settings.idle_timeout;
     // A peer that neither sends nor reads for `idle` is cut off, mid-file too.
     let stream = TimedStream::new(stream, idle)?;
+    // Two handles on one connection: a clone, not two borrows, because the
+    // reader's handle carries its own deadline for a request's header.
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = BufWriter::new(stream);
     loop {
@@ -186,3 +189,4 @@ fn get(
     Ok(None)
 }
 // ANCHOR_END: get
+// ANCHOR_END: all

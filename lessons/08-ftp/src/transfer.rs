@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Bodies of any size. A file may be larger than memory, so a body is never held
 //! whole: it is copied in chunks of [`CHUNK`] bytes from where it comes from (a
 //! file, a socket) to where it goes, and hashed on the way.
@@ -76,3 +77,4 @@ pub fn sha256_of(bytes: &[u8]) -> String {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+// ANCHOR_END: all

@@ -132,7 +132,8 @@ fn a_header_that_is_a_json_array_is_refused() {
     let mut peer = connect(addr);
     peer.write_all(&frame_bytes(r#"[0,"get","welcome.txt"]"#, b""))
         .unwrap();
-    let refusal = r#"the header is not valid: it must be a JSON object, like {"body_size":0}"#;
+    let refusal = "the header is not valid: \
+                   it must be a JSON object, like {\"body_size\":0}";
     assert_eq!(last_words(&peer).as_deref(), Some(refusal));
     server.wait_for_text(&format!("closed the connection: {refusal}"));
 }

@@ -239,7 +239,8 @@ fn an_upload_over_the_limit_is_refused() {
     let line = client.wait_for_text("put hello.txt");
     assert_eq!(
         line,
-        "put hello.txt: the server refused: body size 85 is above the limit of 50 bytes"
+        "put hello.txt: the server refused: \
+         body size 85 is above the limit of 50 bytes"
     );
     server.wait_for_text("closed the connection: body size 85");
     client.send_line("get welcome.txt");

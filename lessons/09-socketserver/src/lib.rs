@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 9: a small framework with the shape of Python's `socketserver`.
 //!
 //! A TCP server has two loops. The *connection loop* accepts clients; the
@@ -5,13 +6,13 @@
 //! server. Here the connection loop is written once, in [`tcp::TcpServer`], and a
 //! server is just its conversation: a [`Handler`].
 //!
-//! | Python `socketserver`               | here                                      |
-//! |-------------------------------------|-------------------------------------------|
-//! | `BaseRequestHandler.handle(self)`   | [`Handler::handle`], or any closure       |
-//! | `TCPServer(addr, Handler)`          | `TcpServer::bind(addr, handler, mode)`    |
-//! | `ThreadingMixIn`                    | [`Mode::ThreadPerConnection`]             |
-//! | `serve_forever()` / `shutdown()`    | the same names                            |
-//! | `UDPServer`                         | [`udp::UdpServer`]                        |
+//! | Python `socketserver`             | here                                   |
+//! |-----------------------------------|----------------------------------------|
+//! | `BaseRequestHandler.handle(self)` | [`Handler::handle`], or any closure    |
+//! | `TCPServer(addr, Handler)`        | `TcpServer::bind(addr, handler, mode)` |
+//! | `ThreadingMixIn`                  | [`Mode::ThreadPerConnection`]          |
+//! | `serve_forever()` / `shutdown()`  | the same names                         |
+//! | `UDPServer`                       | [`udp::UdpServer`]                     |
 
 use std::any::Any;
 use std::net::{SocketAddr, TcpStream};
@@ -25,9 +26,9 @@ pub mod udp;
 pub type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 // ANCHOR: handler
-/// One conversation with one client. The server calls `handle` once per
-/// connection, maybe on several threads at once: hence `Send + Sync`, and `&self`
-/// (shared state lives behind a `Mutex` or an atomic, where the compiler can see it).
+/// One conversation with one client. The server calls `handle` once per connection,
+/// maybe on several threads at once: hence `Send + Sync`, and `&self` (shared state
+/// lives behind a `Mutex` or an atomic, where the compiler can see it).
 pub trait Handler: Send + Sync + 'static {
     fn handle(&self, stream: TcpStream, peer: SocketAddr) -> HandlerResult;
 }
@@ -82,7 +83,8 @@ pub(crate) fn run_guarded(
 }
 // ANCHOR_END: run-handler
 
-/// The text of a panic, when it has one (`panic!("…")` makes a `&str` or a `String`).
+/// The text of a panic, when it has one (`panic!("…")` makes a `&str` or a
+/// `String`).
 fn panic_message(panic: &Box<dyn Any + Send>) -> &str {
     if let Some(text) = panic.downcast_ref::<&str>() {
         text
@@ -92,3 +94,4 @@ fn panic_message(panic: &Box<dyn Any + Send>) -> &str {
         "no message"
     }
 }
+// ANCHOR_END: all

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! The connection loop, written once: accept a client, hand it to the handler,
 //! accept the next. Either on this thread, one at a time, or on a thread each.
 
@@ -22,7 +23,8 @@ pub struct TcpServer<H> {
 }
 
 // ANCHOR: shutdown
-/// Stops a server from another thread: `shutdown()` is Python's `server.shutdown()`.
+/// Stops a server from another thread: `shutdown()` is Python's
+/// `server.shutdown()`.
 ///
 /// `accept` blocks, and std has no way to interrupt it. So `shutdown` raises a
 /// flag and then connects to the server itself: `accept` returns that connection,
@@ -154,3 +156,4 @@ impl<H: Handler> TcpServer<H> {
     }
     // ANCHOR_END: serve-forever
 }
+// ANCHOR_END: all

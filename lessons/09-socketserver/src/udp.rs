@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! The datagram loop, written once: receive a datagram, hand it to the handler
 //! with the sender's address, receive the next. UDP has no connections, so there
 //! is no conversation to run on a thread: each datagram stands alone.
@@ -127,3 +128,4 @@ impl<H: DatagramHandler> UdpServer<H> {
     }
     // ANCHOR_END: udp-serve-forever
 }
+// ANCHOR_END: all

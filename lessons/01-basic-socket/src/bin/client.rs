@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 1, the client: connect, send one message, close.
 
 use std::io::{self, Write};
@@ -35,7 +36,7 @@ fn talk(addr: &str) -> io::Result<()> {
 
     // write_all, not write: write may take only part of the buffer and return how
     // much it took. write_all loops until every byte is handed to the kernel
-    // (Python's sendall; the seeds' send can silently send less).
+    // (Python's sendall; the Python course uses send, which can send less).
     let message = "hello, server";
     stream.write_all(message.as_bytes())?;
     println!("sent {} bytes", message.len());
@@ -57,3 +58,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 1, the server: the smallest TCP server there is.
 //!
 //! It listens on one address, accepts one client, reads one message, prints what
@@ -62,7 +63,7 @@ fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => {
             format!(
-                "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+                "{addr} is already in use (another server?); try --addr 127.0.0.1:0"
             )
         }
         io::ErrorKind::AddrNotAvailable => {
@@ -74,3 +75,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

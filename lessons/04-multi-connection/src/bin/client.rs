@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 4, the client: lesson 2's client. Start two of them to see the queue.
 
 use std::io::{self, BufRead, Read, Write};
@@ -65,3 +66,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 4, the server: one client after another, forever.
 //!
 //! Lessons 1 to 3 served a single client and exited. A real server goes back to
@@ -105,7 +106,7 @@ fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => {
             format!(
-                "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+                "{addr} is already in use (another server?); try --addr 127.0.0.1:0"
             )
         }
         io::ErrorKind::AddrNotAvailable => {
@@ -117,3 +118,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

@@ -1,8 +1,9 @@
+// ANCHOR: all
 //! Lesson 5, the client: type a command, see what the server's machine prints.
 //!
-//! Like the seeds' client, it reads each reply with one read into a 1024-byte
-//! buffer. That is the bug this lesson is about: a longer reply does not fit, its
-//! rest stays in the connection, and the next "reply" starts with it.
+//! Like the Python course's client, it reads each reply with one read into a
+//! 1024-byte buffer. That is the bug this lesson is about: a longer reply does not
+//! fit, its rest stays in the connection, and the next "reply" starts with it.
 
 use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -44,8 +45,8 @@ fn talk(addr: &str) -> io::Result<()> {
             continue; // an empty write sends nothing (lesson 2)
         }
         stream.write_all(command.as_bytes())?;
-        // One read of at most 1024 bytes, as the seeds' recv(1024). It returns
-        // what has arrived so far, up to 1024 bytes: not "the reply".
+        // One read of at most 1024 bytes, as the Python client's recv(1024). It
+        // returns what has arrived so far, up to 1024 bytes: not "the reply".
         let n = stream.read(&mut buffer)?;
         if n == 0 {
             println!("server closed the connection");
@@ -97,3 +98,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

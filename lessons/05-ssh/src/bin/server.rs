@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 5, the server: a tiny ssh. Every message a client sends is run as a shell
 //! command on this machine, and what the command prints is sent back.
 //!
@@ -5,9 +6,9 @@
 //! server listens on loopback (127.0.0.1) unless you pass a loudly named flag,
 //! stops every command after a time limit, and cuts its output at a cap.
 //!
-//! The protocol is lesson 2's: one write, one read, no boundaries. It breaks as soon
-//! as a reply is larger than the client's read buffer; lessons 6 and 7 say why and
-//! fix it.
+//! The protocol is lesson 2's: one write, one read, no boundaries. It breaks as
+//! soon as a reply is larger than the client's read buffer; lessons 6 and 7 say why
+//! and fix it.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -70,7 +71,8 @@ fn serve(addr: &str, limits: &Limits) -> io::Result<()> {
         println!("commands run as you; only programs on this machine can connect");
     } else {
         println!(
-            "WARNING: {ALLOW_REMOTE_FLAG}: anyone who can reach {local} can run commands as you"
+            "WARNING: {ALLOW_REMOTE_FLAG}: anyone who can reach {local} \
+             can run commands as you"
         );
     }
     // One client at a time, forever, as in lesson 4. Ctrl-C stops the server.
@@ -126,7 +128,7 @@ fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => {
             format!(
-                "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+                "{addr} is already in use (another server?); try --addr 127.0.0.1:0"
             )
         }
         io::ErrorKind::AddrNotAvailable => {
@@ -138,3 +140,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

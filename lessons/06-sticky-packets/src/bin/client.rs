@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 6, the client: a sender that makes one write per word.
 //!
 //! Type `hello world` and the client makes two writes, `hello` and `world`. The
@@ -75,3 +76,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

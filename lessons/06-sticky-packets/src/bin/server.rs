@@ -1,4 +1,6 @@
-//! Lesson 6, the server: a receiver that shows each read exactly as TCP hands it over.
+// ANCHOR: all
+//! Lesson 6, the server: a receiver that shows each read exactly as TCP hands it
+//! over.
 //!
 //! It is a busy receiver: when data arrives it waits a moment (as a real server
 //! does while it is working on something else) and only then reads. Whatever the
@@ -87,7 +89,7 @@ fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => {
             format!(
-                "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+                "{addr} is already in use (another server?); try --addr 127.0.0.1:0"
             )
         }
         io::ErrorKind::AddrNotAvailable => {
@@ -99,3 +101,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

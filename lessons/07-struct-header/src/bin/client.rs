@@ -1,10 +1,11 @@
+// ANCHOR: all
 //! Lesson 7, the client: ssh v2. Each command goes out as a frame and each reply
 //! comes back as a frame, read with `read_exact`: however long the output, the
 //! client reads exactly all of it, and nothing more.
 //!
-//! `--one-read` brings back the seeds' bug: the body is read with a single read
-//! (their `if` where a `while` belongs). A large reply then comes in part, and the
-//! rest is mistaken for the next frame.
+//! `--one-read` brings back the Python client's bug: the body is read with a single
+//! read (its `if` where a `while` belongs). A large reply then comes in part, and
+//! the rest is mistaken for the next frame.
 
 use std::io::{self, BufRead, BufReader, BufWriter, Read};
 use std::net::TcpStream;
@@ -29,6 +30,25 @@ struct Args {
     max_reply: u64,
 }
 
+/// Why the client stops: the connection or a frame failed, or the server refused
+/// a command (its reply carries an `error` instead of output).
+enum ClientError {
+    Frame(FrameError),
+    Refused(String),
+}
+
+impl From<FrameError> for ClientError {
+    fn from(error: FrameError) -> ClientError {
+        ClientError::Frame(error)
+    }
+}
+
+impl From<io::Error> for ClientError {
+    fn from(error: io::Error) -> ClientError {
+        ClientError::Frame(error.into())
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     match talk(&args) {
@@ -40,11 +60,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn talk(args: &Args) -> Result<(), FrameError> {
+fn talk(args: &Args) -> Result<(), ClientError> {
     let stream = TcpStream::connect(&args.addr)?;
     println!("connected to {}", stream.peer_addr()?);
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut writer = BufWriter::new(stream);
+    // Buffered reading and buffered writing on one connection: both borrow the
+    // stream, since `&TcpStream` reads and writes as well as `TcpStream` does.
+    let mut reader = BufReader::new(&stream);
+    let mut writer = BufWriter::new(&stream);
 
     // ANCHOR: rounds
     for line in io::stdin().lock().lines() {
@@ -71,9 +93,9 @@ fn talk(args: &Args) -> Result<(), FrameError> {
 
 // ANCHOR: show
 /// Prints one reply: a line with its size, the output, then the server's notes.
-fn show(reply: &Frame) -> Result<(), FrameError> {
+fn show(reply: &Frame) -> Result<(), ClientError> {
     if let Some(error) = &reply.header.error {
-        return Err(io::Error::other(format!("the server refused: {error}")).into());
+        return Err(ClientError::Refused(error.clone()));
     }
     println!("--- reply of {} bytes ---", reply.body.len());
     let text = String::from_utf8_lossy(&reply.body);
@@ -89,9 +111,9 @@ fn show(reply: &Frame) -> Result<(), FrameError> {
 // ANCHOR_END: show
 
 // ANCHOR: one-read
-/// The seeds' client, in Rust: the length and the header are read in full, but the
-/// body with one `read`. That read returns what has arrived so far, which for a
-/// large reply is only part of it.
+/// The Python course's client, in Rust: the length and the header are read in full,
+/// but the body with one `read`. That read returns what has arrived so far, which
+/// for a large reply is only part of it.
 fn read_reply_with_one_read(
     reader: &mut impl Read,
 ) -> Result<Option<Frame>, FrameError> {
@@ -112,7 +134,11 @@ fn read_reply_with_one_read(
 // ANCHOR_END: one-read
 
 /// Turns errors into one line that says what happened.
-fn explain(addr: &str, error: &FrameError) -> String {
+fn explain(addr: &str, error: &ClientError) -> String {
+    let error = match error {
+        ClientError::Refused(why) => return format!("the server refused: {why}"),
+        ClientError::Frame(error) => error,
+    };
     match error {
         FrameError::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
             format!("connection refused by {addr}; is the server running?")
@@ -120,7 +146,6 @@ fn explain(addr: &str, error: &FrameError) -> String {
         FrameError::Io(e) if e.kind() == io::ErrorKind::InvalidInput => {
             format!("{addr:?} is not an address like 127.0.0.1:9999")
         }
-        FrameError::Io(e) if e.kind() == io::ErrorKind::Other => e.to_string(),
         // Writing to a connection the server has closed (after an idle
         // timeout, say) fails with one of these, depending on timing and system.
         FrameError::Io(e)
@@ -136,3 +161,4 @@ fn explain(addr: &str, error: &FrameError) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 7, the server: ssh v2. Lesson 5's server with one change: every request
 //! and every reply is a frame (a length, a JSON header, a body), so a reply of any
 //! size arrives whole and the next one starts clean.
@@ -75,7 +76,8 @@ fn serve(args: &Args) -> io::Result<()> {
         println!("commands run as you; only programs on this machine can connect");
     } else {
         println!(
-            "WARNING: {ALLOW_REMOTE_FLAG}: anyone who can reach {local} can run commands as you"
+            "WARNING: {ALLOW_REMOTE_FLAG}: anyone who can reach {local} \
+             can run commands as you"
         );
     }
     let limits = Limits {
@@ -117,7 +119,8 @@ fn conversation(
 ) -> Result<(), FrameError> {
     // Reads and writes that wait longer than `idle` fail (lesson 7's `timed`).
     let stream = TimedStream::new(stream, idle)?;
-    // Two handles on one connection: buffered reading and buffered writing.
+    // Two handles on one connection: buffered reading and buffered writing. A
+    // clone, not two borrows: the reader's handle carries its own deadline.
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = BufWriter::new(stream);
     loop {
@@ -158,7 +161,7 @@ fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => {
             format!(
-                "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+                "{addr} is already in use (another server?); try --addr 127.0.0.1:0"
             )
         }
         io::ErrorKind::AddrNotAvailable => {
@@ -170,3 +173,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

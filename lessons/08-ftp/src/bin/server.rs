@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 8, the server: keeps files in one folder (`--root`) and lets clients
 //! upload (`put`) and download (`get`) them. One client at a time, as in lesson 7;
 //! lesson 9 serves several at once.
@@ -94,7 +95,7 @@ fn explain(args: &Args, error: &io::Error) -> String {
     let addr = &args.addr;
     match error.kind() {
         io::ErrorKind::AddrInUse => format!(
-            "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+            "{addr} is already in use (another server?); try --addr 127.0.0.1:0"
         ),
         io::ErrorKind::AddrNotAvailable => {
             format!("{addr} is not an address of this machine")
@@ -106,3 +107,4 @@ fn explain(args: &Args, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 9, the server: lesson 8's FTP server on the socketserver framework.
 //! The conversation is lesson 8's, unchanged; the connection loop is the
 //! framework's, and by default it gives each client a thread of its own, so
@@ -67,9 +68,10 @@ fn serve(args: &Args) -> io::Result<()> {
         println!("{peer}: left");
         Ok(())
     };
-    let mode = match args.sequential {
-        true => Mode::Sequential,
-        false => Mode::ThreadPerConnection,
+    let mode = if args.sequential {
+        Mode::Sequential
+    } else {
+        Mode::ThreadPerConnection
     };
     let server = TcpServer::bind(&args.addr, handler, mode)?;
     println!("listening on {}", server.local_addr());
@@ -107,7 +109,7 @@ fn explain(args: &Args, error: &io::Error) -> String {
     let addr = &args.addr;
     match error.kind() {
         io::ErrorKind::AddrInUse => format!(
-            "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+            "{addr} is already in use (another server?); try --addr 127.0.0.1:0"
         ),
         io::ErrorKind::AddrNotAvailable => {
             format!("{addr} is not an address of this machine")
@@ -119,3 +121,4 @@ fn explain(args: &Args, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

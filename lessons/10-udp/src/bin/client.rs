@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 10, the client: each line typed is sent as one UDP datagram, and the
 //! reply is awaited until a deadline. UDP promises nothing: a datagram or its
 //! reply may be lost, so the client sends again, a few times, before it gives up.
@@ -213,3 +214,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

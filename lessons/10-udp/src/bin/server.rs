@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 10, the server: echo-upper over UDP, on lesson 9's `UdpServer`.
 //!
 //! There is no `listen`, no `accept`, no connection: one socket receives every
@@ -74,7 +75,7 @@ fn serve(args: &Args) -> io::Result<()> {
 fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => format!(
-            "{addr} is already in use; is another server still running? (try --addr 127.0.0.1:0)"
+            "{addr} is already in use (another server?); try --addr 127.0.0.1:0"
         ),
         io::ErrorKind::AddrNotAvailable => {
             format!("{addr} is not an address of this machine")
@@ -85,3 +86,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all
