@@ -1,8 +1,10 @@
 //! Homework 3: a client that notices when the server is gone.
 //!
 //! Lesson 3's server tells a clean close from a reset. Now do the same on the
-//! client's side. Write `conversation` so that, for each non-blank line of stdin,
-//! it sends the line and prints the server's reply, and
+//! client's side. Write `conversation` so that, for each line of stdin, it sends
+//! the line exactly as typed (spaces and tabs at either end included, the line
+//! ending not) and prints the server's reply on a line of its own; a blank line
+//! (empty, or only spaces and tabs) is skipped: neither sent nor the end. And
 //! 1. when the server closes the connection, prints `server closed the connection`
 //!    and returns `Ok`;
 //! 2. when the server resets the connection, prints `server reset the connection`

@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::thread;
 use std::time::Duration;
 
 use socket2::SockRef;
@@ -77,23 +78,70 @@ fn reports_a_reset_without_crashing() {
     );
 }
 
-#[test]
-fn says_bye_at_the_end_of_input() {
+/// Types `input` into your client, talking to a server that answers every
+/// message in upper case until the client closes; ends the input. Returns what
+/// the server received (one entry per read) and what your client left.
+fn converse(input: &[&str]) -> (Vec<String>, Finished) {
     let listener = TestListener::bind();
     let args = vec!["--addr".to_string(), listener.addr().to_string()];
     let mut client =
         Proc::spawn("your client", &homework_program!("03"), &args, Input::Piped)
             .unwrap();
     let (mut conn, _) = listener.accept(&mut client);
-    client.send_line("hi");
-    let mut buffer = [0u8; 64];
-    let n = conn.read(&mut buffer).unwrap();
-    conn.write_all(&buffer[..n].to_ascii_uppercase()).unwrap();
+    let server = thread::spawn(move || {
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 1024];
+        loop {
+            // The read ends at 0 only when the client closes the connection.
+            let n = conn.read(&mut buffer).expect(
+                "the client should close the connection when it is done, \
+                 and never leave it hanging",
+            );
+            if n == 0 {
+                return received;
+            }
+            let message = String::from_utf8_lossy(&buffer[..n]).into_owned();
+            conn.write_all(message.to_uppercase().as_bytes()).unwrap();
+            received.push(message);
+        }
+    });
+    for line in input {
+        client.send_line(line);
+    }
     let out = client.finish();
+    (server.join().unwrap(), out)
+}
+
+#[test]
+fn says_bye_at_the_end_of_input() {
+    let (received, out) = converse(&["hi"]);
+    assert_eq!(received, ["hi"]);
     assert_eq!(out.stdout, "HI\nbye\n");
+    assert!(out.status.success(), "stderr:\n{}", out.stderr);
+}
+
+#[test]
+fn sends_each_line_exactly_as_typed() {
+    let typed = ["  hi there  ", "\tand you?\t", "héllo"];
+    let (received, out) = converse(&typed);
     assert_eq!(
-        conn.read(&mut buffer).unwrap(),
-        0,
-        "the client should close the connection when it is done"
+        received, typed,
+        "send the line as it was typed: its spaces and tabs are part of the \
+         message, only the line ending is not"
     );
+    assert_eq!(out.stdout, "  HI THERE  \n\tAND YOU?\t\nHÉLLO\nbye\n");
+}
+
+#[test]
+fn skips_blank_lines_all_the_way_to_bye() {
+    let (received, out) =
+        converse(&["", "   ", "hi", "\t", " \t ", "", "you", "  "]);
+    assert_eq!(
+        received,
+        ["hi", "you"],
+        "blank lines (empty, or only spaces and tabs) are not sent, and do not \
+         end the input either"
+    );
+    assert_eq!(out.stdout, "HI\nYOU\nbye\n");
+    assert!(out.status.success(), "stderr:\n{}", out.stderr);
 }
