@@ -12,7 +12,10 @@
 //! `read_frame` must work however the bytes arrive (all at once, or one byte per
 //! read), return `Ok(None)` when the stream ends cleanly before a frame, and turn
 //! bad input into an `Err` with one of these messages (nothing may panic, and no
-//! size the peer announces may be allocated before it is checked):
+//! size the peer announces may be allocated before it is checked: the check runs
+//! your client with its memory limited, where a 4 GiB buffer fails). The limits
+//! are inclusive: a header of exactly 65536 bytes, and a body of exactly
+//! 67108864, are read; one byte more is refused.
 //!
 //! - `header length N is above the limit of 65536 bytes`
 //! - `body size N is above the limit of 67108864 bytes`

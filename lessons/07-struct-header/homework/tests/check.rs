@@ -1,21 +1,34 @@
 //! The check for homework 7 (`just check 7`). The test plays lesson 7's server: it
 //! reads your request with the lesson's own `read_frame`, then answers with byte
-//! streams cut and broken in every way chapter 7 lists.
+//! streams cut and broken in every way chapter 7 lists. On Linux your client runs
+//! with its address space limited to 256 MiB: a buffer allocated from a size the
+//! peer announced, before the size is checked, fails there as it would on a
+//! small machine.
 
 use std::io::{BufReader, Write};
 use std::net::TcpStream;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use lesson_07::frame::{frame_bytes, read_frame};
 use workbook_harness::pretty_assertions::assert_eq;
+use workbook_harness::process::TIMEOUT;
 use workbook_harness::{Input, Proc, TestListener, homework_program};
+
+/// How much memory your client may map: far more than the largest frame it
+/// accepts (64 KiB of header, 64 MiB of body), far less than 4 GiB.
+const MEMORY_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// Starts your client, sends it `command`, and checks the request it sends.
 fn start(command: &str) -> (Proc, TcpStream) {
     let listener = TestListener::bind();
-    let args = vec!["--addr".to_string(), listener.addr().to_string()];
-    let mut client =
-        Proc::spawn("your client", &homework_program!("07"), &args, Input::Piped)
-            .unwrap();
+    let mut client = Proc::start(
+        limited(&homework_program!("07"), &listener.addr().to_string()),
+        "your client",
+        Input::Piped,
+    )
+    .unwrap();
     let (conn, _) = listener.accept(&mut client);
     conn.set_nodelay(true).unwrap();
     client.send_line(command);
@@ -35,12 +48,68 @@ fn start(command: &str) -> (Proc, TcpStream) {
     (client, conn)
 }
 
+/// The command that runs `program --addr ADDR`, under [`MEMORY_LIMIT`] on Linux
+/// (`prlimit`, from util-linux).
+fn limited(program: &std::path::Path, addr: &str) -> Command {
+    let mut command = if cfg!(target_os = "linux") {
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--as={MEMORY_LIMIT}"))
+            .arg("--")
+            .arg(program);
+        command
+    } else {
+        Command::new(program)
+    };
+    command.arg("--addr").arg(addr);
+    command
+}
+
+/// Waits until the client has read every byte sent to it so far, so that the
+/// next write arrives in a read of its own (Linux: the receive queue of the
+/// client's socket in /proc/net/tcp is empty). Elsewhere, a short pause.
+fn wait_until_read(client: &mut Proc, conn: &TcpStream) {
+    if !cfg!(target_os = "linux") {
+        thread::sleep(Duration::from_millis(20));
+        return;
+    }
+    let ours = format!(":{:04X}", conn.local_addr().unwrap().port());
+    let theirs = format!(":{:04X}", conn.peer_addr().unwrap().port());
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+        // local_address rem_address st tx_queue:rx_queue, for the client's end.
+        let unread = table.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let mine = fields.get(1)?.ends_with(&theirs)
+                && fields.get(2)?.ends_with(&ours);
+            let queue = fields.get(4)?.split_once(':')?.1;
+            mine.then(|| u64::from_str_radix(queue, 16).ok()).flatten()
+        });
+        if unread.is_none_or(|unread| unread == 0) {
+            return;
+        }
+        if client.has_exited() || Instant::now() > deadline {
+            client.fail("did not read what was sent to it");
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Sends `bytes` one at a time, each once the client has read the one before:
+/// every byte is a read of its own.
+fn send_byte_by_byte(client: &mut Proc, conn: &mut TcpStream, bytes: &[u8]) {
+    for byte in bytes {
+        conn.write_all(&[*byte]).unwrap();
+        wait_until_read(client, conn);
+    }
+}
+
 #[test]
 fn a_reply_that_arrives_one_byte_at_a_time() {
-    let (client, mut conn) = start("echo hi");
-    for byte in frame_bytes(r#"{"body_size":3,"notes":["slowly"]}"#, b"hi\n") {
-        conn.write_all(&[byte]).unwrap();
-    }
+    let (mut client, mut conn) = start("echo hi");
+    let bytes = frame_bytes(r#"{"body_size":3,"notes":["slowly"]}"#, b"hi\n");
+    send_byte_by_byte(&mut client, &mut conn, &bytes);
     drop(conn);
     let out = client.finish();
     assert!(out.status.success(), "stderr:\n{}", out.stderr);
@@ -81,12 +150,12 @@ fn an_oversized_header_length_is_refused_before_allocating() {
 #[test]
 fn an_oversized_body_is_refused_before_allocating() {
     let (client, mut conn) = start("ls");
-    conn.write_all(&frame_bytes(r#"{"body_size":1099511627776}"#, b""))
+    conn.write_all(&frame_bytes(r#"{"body_size":4294967296}"#, b""))
         .unwrap();
     let out = client.finish();
     assert_eq!(
         out.one_error_line(),
-        "error: body size 1099511627776 is above the limit of 67108864 bytes"
+        "error: body size 4294967296 is above the limit of 67108864 bytes"
     );
 }
 
@@ -123,4 +192,51 @@ fn a_header_that_is_not_json_or_lacks_body_size_is_an_error() {
         conn.write_all(&frame_bytes(header, b"ls")).unwrap();
         assert_eq!(client.finish().one_error_line(), message);
     }
+}
+
+/// The limits are "at most": a header of exactly 65,536 bytes is read, one of
+/// 65,537 refused.
+#[test]
+fn a_header_of_exactly_the_limit_is_accepted_and_one_byte_more_refused() {
+    let (client, mut conn) = start("echo hi");
+    // JSON may end in spaces: 65,536 bytes in all.
+    let mut json = r#"{"body_size":3}"#.to_string();
+    json.extend(std::iter::repeat_n(' ', 65_536 - json.len()));
+    conn.write_all(&frame_bytes(&json, b"hi\n")).unwrap();
+    drop(conn);
+    let out = client.finish();
+    assert!(out.status.success(), "stderr:\n{}", out.stderr);
+    assert_eq!(out.stdout, "--- reply of 3 bytes ---\nhi\n");
+
+    let (client, mut conn) = start("ls");
+    conn.write_all(&65_537u32.to_be_bytes()).unwrap();
+    assert_eq!(
+        client.finish().one_error_line(),
+        "error: header length 65537 is above the limit of 65536 bytes"
+    );
+}
+
+/// A body of exactly 67,108,864 bytes is accepted (here the stream ends inside
+/// it, so the client reports a cut frame, not a refusal); one byte more is
+/// refused.
+#[test]
+fn a_body_of_exactly_the_limit_is_accepted_and_one_byte_more_refused() {
+    let (client, mut conn) = start("cat big");
+    conn.write_all(&frame_bytes(r#"{"body_size":67108864}"#, b"the start"))
+        .unwrap();
+    drop(conn);
+    let out = client.finish();
+    let line = out.one_error_line();
+    assert!(
+        line.contains("the stream ended inside a frame"),
+        "a body of exactly the limit is accepted; got: {line}"
+    );
+
+    let (client, mut conn) = start("cat big");
+    conn.write_all(&frame_bytes(r#"{"body_size":67108865}"#, b"the start"))
+        .unwrap();
+    assert_eq!(
+        client.finish().one_error_line(),
+        "error: body size 67108865 is above the limit of 67108864 bytes"
+    );
 }
