@@ -1,10 +1,14 @@
 //! Homework 4: a server that serves exactly N clients, one after another, then stops.
 //!
 //! Lesson 4's accept loop runs forever. Write `serve` so that it
-//! 1. serves `clients` clients in turn, echoing each message in upper case;
+//! 1. serves `clients` clients in turn, echoing each message in upper case until
+//!    the client leaves. In turn means one at a time: while client 1 is
+//!    connected, client 2 may connect and send, but gets no reply until client 1
+//!    has left (no threads here; that is lesson 9);
 //! 2. survives a client that vanishes (a reset) and goes on to the next one,
 //!    as lesson 3 taught: one client's trouble never ends the server;
-//! 3. prints `served client K of N` when client K leaves, however it leaves;
+//! 3. prints `served client K of N` (K counting from 1) once client K has left,
+//!    however it leaves, and not before;
 //! 4. after the last client, prints `served N clients, goodbye` and returns, so the
 //!    listener is closed and the program exits with success.
 //!

@@ -1,14 +1,20 @@
 //! The check for homework 4 (`just check 4`). The test is the clients: it connects
 //! them one after another, and checks that the server serves exactly N of them.
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use socket2::SockRef;
 use workbook_harness::pretty_assertions::assert_eq;
+use workbook_harness::process::TIMEOUT;
 use workbook_harness::{Program, connect, homework_program};
+
+/// How long the test watches for something that must NOT happen while the first
+/// client is connected (a reply to the second, a `served` line). A stated
+/// observation period, not a pause: the test never waits on it for an event.
+const WINDOW: Duration = Duration::from_millis(500);
 
 fn server(clients: u32) -> Program {
     let program: PathBuf = homework_program!("04");
@@ -25,6 +31,30 @@ fn round(stream: &mut TcpStream, message: &str) -> String {
     String::from_utf8_lossy(&buffer[..n]).into_owned()
 }
 
+/// Proves `stream` receives nothing for `window`: a read whose timeout is the
+/// window must time out, with not a byte and not the end of the stream.
+#[track_caller]
+fn assert_receives_nothing_within(
+    stream: &mut TcpStream,
+    window: Duration,
+    why: &str,
+) {
+    stream.set_read_timeout(Some(window)).unwrap();
+    let mut buffer = [0u8; 64];
+    let got = match stream.read(&mut buffer) {
+        Err(e)
+            if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
+        {
+            stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+            return;
+        }
+        Ok(0) => "the end of the stream".to_string(),
+        Ok(n) => format!("{:?}", String::from_utf8_lossy(&buffer[..n])),
+        Err(e) => format!("an error ({e})"),
+    };
+    panic!("{why}: within {window:?} it received {got}");
+}
+
 #[test]
 fn serves_exactly_n_clients_in_turn_then_exits() {
     let (mut server, addr) = server(2).start_server();
@@ -33,6 +63,17 @@ fn serves_exactly_n_clients_in_turn_then_exits() {
     // The second client connects and sends while the first is still being served.
     let mut second = connect(addr);
     second.write_all(b"two").unwrap();
+    assert_receives_nothing_within(
+        &mut second,
+        WINDOW,
+        "while the first client is connected, the second must wait its turn \
+         (serve clients one after another, not at the same time)",
+    );
+    server.assert_no_line_within(
+        "`served client 1` while client 1 is still connected",
+        WINDOW,
+        |line| line.contains("served client"),
+    );
     assert_eq!(round(&mut first, "three"), "THREE");
     drop(first);
     server.wait_for_text("served client 1 of 2");
