@@ -7,7 +7,7 @@ use workbook_harness::homework::FIXTURE_NOT_BUILT;
 use workbook_harness::workspace::{self, Lesson};
 
 use crate::homework::{self, Target, Verdict, rel, run_check};
-use crate::{Outcome, cmd, exit_code, setup, style};
+use crate::{Outcome, browser, cmd, exit_code, setup, style};
 
 /// The longest any one step may take.
 const STEP_LIMIT: Duration = Duration::from_secs(1800);
@@ -72,6 +72,9 @@ pub fn all() -> Outcome {
             cmd::inherited(mdbook, STEP_LIMIT)?.success(),
             "mdbook build failed",
         )
+    });
+    step("the book in a browser (headless Chromium)", &|| {
+        browser::check_book(in_ci())
     });
 
     println!("\n{}", style::bold("Summary"));

@@ -3,10 +3,12 @@
 //! Every `just` recipe is one subcommand here, so each also works without just:
 //! `cargo wb lesson 2` is `just lesson 2`. The runner is split by concern:
 //! [`run`] plays a lesson (both sides in one terminal, or one side), [`homework`]
-//! checks, hints, resets and watches homework, [`checks`] is `just test`,
+//! checks, hints, resets and watches homework, [`checks`] is `just test`
+//! ([`browser`] its step that reads the book in Chromium),
 //! [`bench`] is `just bench`, and [`setup`] installs the pinned tools.
 
 mod bench;
+mod browser;
 mod checks;
 mod cmd;
 mod homework;
