@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Two peers that both write a lot before reading: a deadlock, and its fix.
 //!
 //! A write only hands bytes to the kernel, which keeps them in the connection's
@@ -100,3 +101,4 @@ fn reading_while_writing_lets_both_finish() {
         assert!(received == expected, "{} bytes arrived", received.len());
     }
 }
+// ANCHOR_END: all

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! A connected UDP socket: `connect` on a `UdpSocket` sends no packet; it fixes
 //! the peer, so that `send` and `recv` need no address, the kernel drops
 //! datagrams from anyone else, and errors the network reports about the peer
@@ -84,3 +85,4 @@ fn refused() -> ErrorKind {
         ErrorKind::ConnectionRefused
     }
 }
+// ANCHOR_END: all

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 2, trap 1 on purpose: a client that sends empty lines too.
 //!
 //! This program exists only to be watched failing. It is `client.rs` without
@@ -55,3 +56,4 @@ fn talk(addr: &str) -> io::Result<()> {
     // ANCHOR_END: send-empty
     Ok(())
 }
+// ANCHOR_END: all

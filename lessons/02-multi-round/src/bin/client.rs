@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 2, the client: send each line you type, print each reply.
 //!
 //! It skips empty lines; `client-empty.rs` is the same loop without that
@@ -71,3 +72,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 2, trap 2 on purpose: the server loop without the end-of-stream check.
 //!
 //! This program exists only to be watched failing. It is `server.rs` with the
@@ -68,3 +69,4 @@ fn serve(addr: &str) -> io::Result<()> {
     }
     // ANCHOR_END: spin
 }
+// ANCHOR_END: all

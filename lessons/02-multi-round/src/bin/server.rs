@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 2, the server: a conversation instead of a single message.
 //!
 //! One client, many rounds: read a message, send it back in upper case, repeat
@@ -63,8 +64,7 @@ fn serve(addr: &str) -> io::Result<()> {
 fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => format!(
-            "{addr} is already in use; is another server still running? \
-             (try --addr 127.0.0.1:0)"
+            "{addr} is already in use (another server?); try --addr 127.0.0.1:0"
         ),
         io::ErrorKind::AddrNotAvailable => {
             format!("{addr} is not an address of this machine")
@@ -75,3 +75,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all

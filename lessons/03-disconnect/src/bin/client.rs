@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 3, the client: lesson 2's client, plus a way to vanish on purpose,
 //! and heartbeats.
 //!
@@ -124,3 +125,4 @@ fn seconds(text: &str) -> Result<Duration, String> {
         _ => Err(format!("{text:?} is not a number of seconds above 0")),
     }
 }
+// ANCHOR_END: all

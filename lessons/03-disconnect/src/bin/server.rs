@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 3, the server: a conversation that ends well however the client leaves.
 //!
 //! A client can leave in three ways, and all are ordinary events for a server,
@@ -163,8 +164,7 @@ fn seconds(text: &str) -> Result<Duration, String> {
 fn explain(addr: &str, error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::AddrInUse => format!(
-            "{addr} is already in use; is another server still running? \
-             (try --addr 127.0.0.1:0)"
+            "{addr} is already in use (another server?); try --addr 127.0.0.1:0"
         ),
         io::ErrorKind::AddrNotAvailable => {
             format!("{addr} is not an address of this machine")
@@ -175,3 +175,4 @@ fn explain(addr: &str, error: &io::Error) -> String {
         _ => format!("{addr}: {error}"),
     }
 }
+// ANCHOR_END: all
