@@ -1,9 +1,11 @@
 //! Homework 5: an ssh client whose failures are one clear line each.
 //!
 //! Lesson 5's client stops with a terse error when something goes wrong. Write
-//! `run` so that it sends each non-blank line of stdin to the server as a command
-//! and prints each reply (one read of up to 1024 bytes is enough here), and so that
-//! every way the conversation can fail is ONE line on stderr and exit code 1,
+//! `run` so that it sends each non-blank line of stdin to the server as a command,
+//! trimmed of the spaces around it (`  ls -l ` sends `ls -l`), and prints each
+//! reply as it came, adding nothing (one read of up to 1024 bytes is enough
+//! here). A reply is bytes, not always UTF-8 text: print it anyway, never panic.
+//! Every way the conversation can fail is ONE line on stderr and exit code 1,
 //! never a panic:
 //!
 //! 1. nobody listens at the address:
@@ -12,7 +14,10 @@
 //!    `error: the server closed the connection before replying to "COMMAND"`
 //! 3. the server aborts the connection (a reset) while the client waits:
 //!    `error: the server reset the connection before replying to "COMMAND"`
+//! 4. any other failure to connect (`--addr nowhere`, say): a line that says
+//!    what went wrong, and not "refused".
 //!
+//! COMMAND is the command as it was sent (trimmed), in double quotes.
 //! At the end of input, return `Ok(())`. `main` already prints the `error: `
 //! prefix and sets the exit code: return the rest of the line as the `Err`.
 //!
