@@ -404,9 +404,14 @@ fn read_lines(
     tx: mpsc::Sender<Line>,
 ) {
     thread::spawn(move || {
-        for text in BufReader::new(reader).lines() {
-            // A line that is not UTF-8 ends the reading; lessons print text.
-            let Ok(text) = text else { break };
+        // Bytes, not `lines()`: a line that is not UTF-8 (a program may print
+        // what a peer sent) is shown with U+FFFD and the reading goes on.
+        for bytes in BufReader::new(reader).split(b'\n') {
+            let Ok(mut bytes) = bytes else { break };
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop(); // as `lines()` does
+            }
+            let text = String::from_utf8_lossy(&bytes).into_owned();
             if tx.send(Line { stream, text }).is_err() {
                 break;
             }

@@ -112,3 +112,21 @@ fn a_line_that_must_not_come_fails_only_if_it_comes() {
         "a line that came must fail the absence check"
     );
 }
+
+/// A program may print bytes a peer sent that are not UTF-8: the line is shown
+/// with U+FFFD, and the lines after it are still read.
+#[cfg(unix)]
+#[test]
+fn a_line_that_is_not_utf8_is_shown_and_reading_goes_on() {
+    use workbook_harness::{Input, Proc};
+    let script = r"printf 'caf\351\nnext\n'".to_string();
+    let mut printer = Proc::spawn(
+        "printf",
+        std::path::Path::new("/bin/sh"),
+        &["-c".to_string(), script],
+        Input::Piped,
+    )
+    .unwrap();
+    printer.wait_for_text("caf\u{FFFD}");
+    printer.wait_for_text("next");
+}

@@ -49,7 +49,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Connects to `addr`, prints `server: …` and `me: …`, sends `message`, prints `sent N bytes`.
+/// Connects to `addr`, prints `server: …` and `me: …`, sends `message`, and
+/// prints `sent N bytes`.
 fn send(addr: &str, message: &str) -> io::Result<()> {
     let _ = (addr, message);
     todo!("connect, print both addresses, send the message with write_all")

@@ -61,7 +61,8 @@ fn sends_the_words_and_names_both_ends() {
     assert_eq!(
         sent.out.stdout,
         format!("server: {server}\nme: {}\nsent 11 bytes\n", sent.peer),
-        "see chapter 1, \"Who is who\": peer_addr() is the server, local_addr() is you"
+        "see chapter 1, \"Who is who\": peer_addr() is the server, \
+         local_addr() is you"
     );
 }
 

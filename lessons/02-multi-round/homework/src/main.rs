@@ -47,6 +47,7 @@ fn main() -> ExitCode {
 fn conversation(stream: TcpStream) -> io::Result<usize> {
     let _ = stream;
     todo!(
-        "read stdin line by line: skip blank lines, stop on `exit`, send the rest and print each reply"
+        "read stdin line by line: skip blank lines, stop on `exit`, \
+         send the rest and print each reply"
     )
 }

@@ -46,6 +46,7 @@ fn main() -> ExitCode {
 fn conversation(stream: TcpStream) -> io::Result<()> {
     let _ = stream;
     todo!(
-        "the lesson 2 loop, plus: read() == 0 means closed; which error kinds mean reset?"
+        "the lesson 2 loop, plus: read() == 0 means closed; \
+         which error kinds mean reset?"
     )
 }

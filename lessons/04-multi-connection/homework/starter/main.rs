@@ -1,4 +1,5 @@
-//! Homework 4: a server that serves exactly N clients, one after another, then stops.
+//! Homework 4: a server that serves exactly N clients, one after another,
+//! then stops.
 //!
 //! Lesson 4's accept loop runs forever. Write `serve` so that it
 //! 1. serves `clients` clients in turn, echoing each message in upper case until
