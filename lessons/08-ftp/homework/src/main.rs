@@ -6,14 +6,18 @@
 //!
 //! - The reply header says `status`, and for a file its `body_size` and `sha256`.
 //!   A refusal (`status: "error"`) is printed, and the client goes on.
-//! - The body is copied in chunks (never the whole file in memory), hashed as it
-//!   arrives (`copy_body` does both).
+//! - The body is copied in chunks (never the whole file in memory: the check
+//!   downloads 48 MiB with little memory left), hashed as it arrives
+//!   (`copy_body` does both).
 //! - The file is written under a temporary name in `--dir` and renamed to its
 //!   real name only when it is complete and its SHA-256 matches. A damaged or
 //!   cut-off download leaves nothing new behind, and an older file of the same
 //!   name untouched.
 //! - It is saved under the last part of NAME only (`get a/b.txt` saves `b.txt`):
 //!   the server never chooses where a file lands on your machine.
+//! - If the file cannot be written (no such folder, no permission), that is
+//!   reported in the `get NAME` line; read past the body (`skip_body`) so that
+//!   the next reply is read from its start, and go on.
 //! - Print one line per `get` that starts with `get NAME`; a damaged file is
 //!   reported in that line, and the client goes on.
 //!
