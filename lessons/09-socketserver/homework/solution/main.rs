@@ -9,8 +9,9 @@
 //! is `Pool`:
 //!
 //! - `Pool::new(n)` starts n worker threads.
-//! - `pool.serve(stream, peer)` hands a client to an idle worker. When none is
-//!   idle it prints `PEER: waiting for a free worker` and blocks until one is.
+//! - `pool.serve(stream, peer)` hands a client to an idle worker, whichever it
+//!   is. Only when none is idle does it print `PEER: waiting for a free worker`
+//!   (once) and block until one is.
 //! - A conversation that panics must not cost a worker: the next client is
 //!   still served.
 //! - `pool.shutdown()` lets every conversation under way finish, then ends the

@@ -51,26 +51,71 @@ fn expect_before(server: &mut Proc, wanted: &str, forbidden: &str) {
     );
 }
 
+/// Two workers, two clients served at once, a third told once to wait;
+/// whichever of the first two leaves, its worker serves the third at once.
 #[test]
 fn a_third_client_waits_until_one_of_two_workers_is_free() {
-    let (mut server, addr) = start(2);
-    let mut one = client(addr);
-    assert_eq!(one.talk("one"), "ONE\n");
-    let mut two = client(addr);
-    assert_eq!(two.talk("two"), "TWO\n");
-    let mut three = client(addr);
-    writeln!(three.writer, "three").unwrap();
-    let waiting = format!("{}: waiting for a free worker", three.name);
-    expect_before(&mut server, &waiting, &format!("{}: served", three.name));
+    for leaving in [0, 1] {
+        let (mut server, addr) = start(2);
+        let mut served: Vec<Client> = Vec::new();
+        for line in ["one", "two"] {
+            let mut c = client(addr);
+            assert_eq!(c.talk(line), format!("{}\n", line.to_uppercase()));
+            server.wait_for_text(&format!("{}: served", c.name));
+            served.push(c);
+        }
+        let mut three = client(addr);
+        writeln!(three.writer, "three").unwrap();
+        let waiting = format!("{}: waiting for a free worker", three.name);
+        expect_before(&mut server, &waiting, &format!("{}: served", three.name));
+        // Said once, not again while it waits.
+        server.assert_no_line_within(
+            "that the third client waits, a second time",
+            Duration::from_millis(300),
+            |line| line == waiting,
+        );
 
-    // Both workers are busy until `one` leaves; only then is `three` served.
-    let one_left = format!("{}: left", one.name);
-    drop(one);
-    expect_before(&mut server, &one_left, &format!("{}: served", three.name));
-    let mut answer = String::new();
-    three.reader.read_line(&mut answer).unwrap();
-    assert_eq!(answer, "THREE\n");
-    assert_eq!(two.talk("still here"), "STILL HERE\n");
+        // Both workers are busy until one client leaves; only then is `three`
+        // served, by the worker that client had.
+        let gone = served.remove(leaving);
+        let left = format!("{}: left", gone.name);
+        drop(gone);
+        expect_before(&mut server, &left, &format!("{}: served", three.name));
+        let mut answer = String::new();
+        three.reader.read_line(&mut answer).unwrap();
+        assert_eq!(answer, "THREE\n", "after client {} left", leaving + 1);
+        assert_eq!(served[0].talk("still here"), "STILL HERE\n");
+    }
+}
+
+/// Clients that come one after the other, to two workers: when each comes,
+/// the worker that did not serve the one before has been idle all along, so
+/// none is told to wait. (The first is not counted: a worker may still be
+/// starting when it comes, and one more is allowed for a worker that was
+/// slow to get back to waiting on a busy machine.)
+#[test]
+fn a_client_is_told_to_wait_only_when_every_worker_is_busy() {
+    let (mut server, addr) = start(2);
+    let mut told = Vec::new();
+    for i in 0..6 {
+        let mut c = client(addr);
+        assert_eq!(c.talk("hello"), "HELLO\n");
+        let waiting = format!("{}: waiting for a free worker", c.name);
+        c.writer.shutdown(std::net::Shutdown::Both).unwrap();
+        let seen = server.wait_for(&format!("{}: left", c.name), |line| {
+            line == waiting || line.ends_with(": left")
+        });
+        if seen == waiting {
+            server.wait_for_text(": left");
+            if i > 0 {
+                told.push(waiting);
+            }
+        }
+    }
+    assert!(
+        told.len() <= 1,
+        "clients were told to wait while a worker was idle: {told:?}"
+    );
 }
 
 #[test]
