@@ -12,10 +12,15 @@
 //! ```
 //!
 //! - Wait at most `--timeout-ms` for each reply; then count it lost and go on.
-//! - A reply is the text `ping N` in any case, from the server's address. A late
-//!   reply to an earlier ping (`PING 2` while waiting for 3) is not this ping's
-//!   reply: ignore it and keep waiting (for the time that is left).
-//! - The last line: `N sent, M received, P% lost` (P rounded down).
+//! - A reply is the text `ping N` in any case, from the server's address (the
+//!   same text from another address is not a reply). A late reply to an
+//!   earlier ping (`PING 2` while waiting for 3) is not this ping's reply:
+//!   ignore it and keep waiting (for the time that is left).
+//! - A datagram that is not the reply does not stretch the wait: the timeout
+//!   counts from the moment the ping was sent, whatever arrives meanwhile.
+//! - The last line: `N sent, M received, P% lost`, P rounded down (1 of 3
+//!   received is 66% lost); `--count 0` sends nothing: `0 sent, 0 received,
+//!   0% lost`.
 //!
 //! Try it: `just server 10` in one terminal, `cargo run -p homework-10` in
 //! another; `just server 10 --drop-first 2` loses replies. Check it with

@@ -1,11 +1,16 @@
 //! The check for homework 10 (`just check 10`). The test plays the server with
-//! a UDP socket of its own: it answers some pings, loses one, and sends a late
-//! reply to the lost one while your client waits for the next.
+//! a UDP socket of its own: it answers some pings, loses some, sends a late
+//! reply to a lost one while your client waits for the next, lets a stranger
+//! answer, and keeps sending stray datagrams while a ping waits for its reply.
 
 use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use workbook_harness::pretty_assertions::assert_eq;
+use workbook_harness::process::TIMEOUT;
 use workbook_harness::{Finished, Input, Proc, homework_program};
 
 /// A server socket, and your client pinging it `count` times.
@@ -46,9 +51,11 @@ fn next_ping(server: &UdpSocket, client: &mut Proc, seq: u32) -> SocketAddr {
 }
 
 fn answer(server: &UdpSocket, to: SocketAddr, seq: u32) {
-    server
-        .send_to(format!("PING {seq}").as_bytes(), to)
-        .unwrap();
+    send(server, to, &format!("PING {seq}"));
+}
+
+fn send(from: &UdpSocket, to: SocketAddr, text: &str) {
+    from.send_to(text.as_bytes(), to).unwrap();
 }
 
 /// The lines your client printed, with each `time=…` replaced by `time=T`.
@@ -86,30 +93,122 @@ fn every_reply_arrives() {
     );
 }
 
+/// Ping 2 is lost. Its late reply comes while the client waits for ping 3, just
+/// before ping 3's own reply (in small letters: any case is a reply): only
+/// the second is ping 3's. Ping 4 gets no reply: the one to ping 3 is used.
 #[test]
 fn a_lost_reply_is_counted_and_its_late_arrival_ignored() {
-    let (server, mut client) = start(4, 300);
+    let (server, mut client) = start(4, 500);
     let from = next_ping(&server, &mut client, 1);
     answer(&server, from, 1);
     next_ping(&server, &mut client, 2); // and no answer: lost
-    client.wait_for_text("seq=2: no reply within 300 ms");
+    client.wait_for_text("seq=2: no reply within 500 ms");
     let from = next_ping(&server, &mut client, 3);
     answer(&server, from, 2); // the late reply to ping 2 comes first
-    answer(&server, from, 3);
-    let from = next_ping(&server, &mut client, 4);
-    answer(&server, from, 4);
+    send(&server, from, "ping 3");
+    next_ping(&server, &mut client, 4); // and no answer: lost
     let out = client.finish();
     let addr = server.local_addr().unwrap();
     assert_eq!(
         lines(&out),
         [
             format!("reply from {addr}: seq=1 time=T ms"),
-            "seq=2: no reply within 300 ms".to_string(),
+            "seq=2: no reply within 500 ms".to_string(),
             format!("reply from {addr}: seq=3 time=T ms"),
-            format!("reply from {addr}: seq=4 time=T ms"),
-            "4 sent, 3 received, 25% lost".to_string(),
+            "seq=4: no reply within 500 ms".to_string(),
+            "4 sent, 2 received, 50% lost".to_string(),
         ]
     );
+}
+
+/// A reply is only a reply from the server's address: the right text from
+/// another socket is not. 1 of 3 received is 66% lost (rounded down).
+#[test]
+fn a_stranger_cannot_reply_and_loss_is_rounded_down() {
+    let (server, mut client) = start(3, 500);
+    let stranger = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let from = next_ping(&server, &mut client, 1);
+    answer(&stranger, from, 1);
+    let from = next_ping(&server, &mut client, 2);
+    answer(&server, from, 2);
+    next_ping(&server, &mut client, 3); // and no answer: lost
+    let out = client.finish();
+    let addr = server.local_addr().unwrap();
+    assert_eq!(
+        lines(&out),
+        [
+            "seq=1: no reply within 500 ms".to_string(),
+            format!("reply from {addr}: seq=2 time=T ms"),
+            "seq=3: no reply within 500 ms".to_string(),
+            "3 sent, 1 received, 66% lost".to_string(),
+        ],
+        "a stranger at {} answered ping 1",
+        stranger.local_addr().unwrap()
+    );
+}
+
+/// While ping 1 waits for its reply, the server sends a stray datagram (an old
+/// reply) every 50 ms, and keeps on. They must not stretch the wait: ping 1 is
+/// lost after its 300 ms, not after the strays stop.
+#[test]
+fn stray_datagrams_do_not_stretch_the_timeout() {
+    let (server, mut client) = start(1, 300);
+    let from = next_ping(&server, &mut client, 1);
+    let strays = Strays::start(&server, from);
+    client.wait_for_text("seq=1: no reply within 300 ms");
+    drop(strays);
+    let out = client.finish();
+    assert_eq!(
+        lines(&out),
+        [
+            "seq=1: no reply within 300 ms",
+            "1 sent, 0 received, 100% lost"
+        ]
+    );
+}
+
+#[test]
+fn no_pings_at_all() {
+    let (_server, client) = start(0, 300);
+    let out = client.finish();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(lines(&out), ["0 sent, 0 received, 0% lost"]);
+}
+
+/// Stray datagrams sent on a thread of their own until dropped, or for a
+/// little longer than any wait of the harness.
+struct Strays {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Strays {
+    fn start(server: &UdpSocket, to: SocketAddr) -> Strays {
+        let socket = server.try_clone().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread = thread::spawn(move || {
+            let until = Instant::now() + TIMEOUT + Duration::from_secs(2);
+            while !stopped.load(Ordering::SeqCst) && Instant::now() < until {
+                // The client may have ended already: then nobody hears it.
+                let _ = socket.send_to(b"PING 0", to);
+                thread::sleep(Duration::from_millis(50));
+            }
+        });
+        Strays {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Strays {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 #[test]
