@@ -59,6 +59,7 @@ fn main() -> ExitCode {
 fn receive(stream: TcpStream) -> Result<usize, String> {
     let _ = stream;
     todo!(
-        "keep unfinished bytes between reads; split on b'\\n'; decode complete messages only"
+        "keep unfinished bytes between reads; split on b'\\n'; \
+         decode complete messages only"
     )
 }

@@ -45,7 +45,8 @@ fn several_messages_in_one_write() {
     drop(conn);
     assert_eq!(
         succeeded(receiver.finish()),
-        "message: one\nmessage: two\nmessage: \nmessage: three\nend of stream after 4 messages\n"
+        "message: one\nmessage: two\nmessage: \nmessage: three\n\
+         end of stream after 4 messages\n"
     );
 }
 

@@ -109,7 +109,8 @@ fn talk(addr: &str) -> Result<(), String> {
 fn write_frame(out: &mut impl Write, body: &[u8]) -> io::Result<()> {
     let _ = (out, body, Header::default());
     todo!(
-        "serde_json::to_vec the header, then write_all: 4 length bytes (to_be_bytes), header, body"
+        "serde_json::to_vec the header, then write_all: \
+         4 length bytes (to_be_bytes), header, body"
     )
 }
 
@@ -117,6 +118,7 @@ fn write_frame(out: &mut impl Write, body: &[u8]) -> io::Result<()> {
 fn read_frame(input: &mut impl Read) -> Result<Option<Frame>, String> {
     let _ = (input, MAX_HEADER_LEN, MAX_BODY);
     todo!(
-        "read_exact 4 bytes (telling a clean end from a cut), check, read the header, check, read the body"
+        "read_exact 4 bytes (telling a clean end from a cut), check, \
+         read the header, check, read the body"
     )
 }

@@ -181,11 +181,13 @@ fn a_header_that_is_not_json_or_lacks_body_size_is_an_error() {
     for (header, message) in [
         (
             "{oops}",
-            "error: the header is not valid: key must be a string at line 1 column 2",
+            "error: the header is not valid: \
+             key must be a string at line 1 column 2",
         ),
         (
             r#"{"size":2}"#,
-            "error: the header is not valid: missing field `body_size` at line 1 column 10",
+            "error: the header is not valid: \
+             missing field `body_size` at line 1 column 10",
         ),
     ] {
         let (client, mut conn) = start("ls");
