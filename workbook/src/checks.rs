@@ -160,8 +160,9 @@ fn homework_proof(lesson: &Lesson) -> Result<(), String> {
         return Err(format!("the check {}", wrongly_judged.join("; ")));
     }
     let kept = format!(
-        "solution and {} right passes, {} wrong fail",
+        "the solution and {} kept right {} pass, {} kept wrong ones fail",
         right.len(),
+        if right.len() == 1 { "one" } else { "ones" },
         wrong.len()
     );
     let (src, starter) = (lesson.homework_main(), lesson.starter());
