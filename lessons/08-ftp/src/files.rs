@@ -82,7 +82,7 @@ pub const MAX_NAME: usize = 1024;
 pub const MAX_PART: usize = 255;
 
 // ANCHOR: names
-/// Checks a client's name against chapter 8's rules. They are the same on every
+/// Checks a client's name against lesson 8's rules. They are the same on every
 /// platform, so that a file saved by a server on Linux can be saved, and
 /// fetched, by a server on Windows too.
 ///

@@ -104,7 +104,7 @@ impl<H: DatagramHandler> UdpServer<H> {
     /// Receives and answers datagrams until `shutdown` is called.
     pub fn serve_forever(self) -> io::Result<()> {
         // Big enough for any datagram, IPv4 or IPv6: recv_from never cuts one
-        // (chapter 10).
+        // (lesson 10).
         let mut buf = vec![0u8; DATAGRAM_BUFFER];
         loop {
             let (n, peer) = match self.socket.recv_from(&mut buf) {

@@ -78,7 +78,10 @@ fn serve(args: &Args) -> io::Result<()> {
 
     // ANCHOR: ending
     match conversation(stream) {
-        Ok(n) => println!("client closed the connection after {n} messages"),
+        Ok(n) => println!(
+            "client closed the connection after {n} message{}",
+            if n == 1 { "" } else { "s" }
+        ),
         Err(e) if is_read_timeout(&e) => {
             let limit = args.read_timeout.unwrap_or_default().as_secs_f64();
             println!("client silent for {limit} s: closing the connection");

@@ -63,7 +63,8 @@ fn serve(addr: &str) -> io::Result<()> {
         // One client's trouble ends that client's conversation, never the server.
         match conversation(number, stream) {
             Ok(n) => println!(
-                "client #{number} closed the connection after {n} messages"
+                "client #{number} closed the connection after {n} message{}",
+                if n == 1 { "" } else { "s" }
             ),
             Err(e) if is_disconnect(&e) => {
                 println!("client #{number} vanished: {}", e.kind())
