@@ -1,0 +1,371 @@
+//! What every test of the capstone needs: a server with a fresh folder and
+//! accounts made by its own `add-user`, a raw protocol client written from the
+//! chapter's tables (not the lesson's client code, so the two are checked
+//! against the tables separately), the real client as a process, and a relay
+//! that counts (and can cut) the bytes crossing between them.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use lesson_07::frame::{FrameError, read_header, write_header};
+use lesson_11::protocol::{Entry, Reply, Request, Status};
+use lesson_11::transfer::sha256_of;
+use workbook_harness::{
+    Finished, Input, Proc, ScratchDir, connect, start_server_in,
+};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The programs under test. Part 2 of the capstone points these at a learner's.
+pub fn server_program() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_server-11"))
+}
+pub fn client_program() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_client-11"))
+}
+
+/// A server's folder with its accounts, in a scratch folder of the test.
+pub struct World {
+    pub scratch: ScratchDir,
+    pub root: PathBuf,
+}
+
+impl World {
+    pub fn new(label: &str) -> World {
+        let scratch = ScratchDir::new(label);
+        let root = scratch.path().join("root");
+        World { scratch, root }
+    }
+
+    /// Runs `server-11 --root ROOT ARGS…` to its end, with `stdin` piped in.
+    pub fn admin(&self, args: &[&str], stdin: &str) -> Finished {
+        let mut all = vec!["--root".to_string(), self.root.display().to_string()];
+        all.extend(args.iter().map(|a| a.to_string()));
+        let mut proc =
+            Proc::spawn("server-11 (admin)", &server_program(), &all, Input::Piped)
+                .unwrap();
+        for line in stdin.lines() {
+            proc.send_line(line);
+        }
+        proc.finish()
+    }
+
+    /// Adds a user whose password is [`PASSWORD`], with `quota` (e.g. `1MiB`).
+    pub fn add_user(&self, name: &str, quota: &str) {
+        let out = self.admin(&["add-user", name, "--quota", quota], PASSWORD);
+        assert!(out.status.success(), "add-user {name} failed: {out:?}");
+    }
+
+    /// A user's home on the server's disk.
+    pub fn home(&self, name: &str) -> PathBuf {
+        self.root.join("homes").join(name)
+    }
+    /// A user's kept partial uploads on the server's disk.
+    pub fn partial(&self, name: &str) -> PathBuf {
+        self.root.join("partial").join(name)
+    }
+
+    /// Starts the server on a free loopback port with `args` added.
+    pub fn start(&self, args: &[&str]) -> Server {
+        let mut all = vec!["--root".to_string(), self.root.display().to_string()];
+        all.extend(args.iter().map(|a| a.to_string()));
+        let (proc, addr) =
+            start_server_in(None, "server-11", &server_program(), &all).unwrap();
+        Server { proc, addr }
+    }
+
+    /// A folder for a client process to run in.
+    pub fn client_dir(&self, name: &str) -> PathBuf {
+        let dir = self.scratch.path().join(name);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
+
+pub struct Server {
+    pub proc: Proc,
+    pub addr: SocketAddr,
+}
+
+/// A connection spoken frame by frame, as a client in any language would.
+pub struct Raw {
+    pub reader: BufReader<TcpStream>,
+    pub writer: BufWriter<TcpStream>,
+    pub greeting: Reply,
+}
+
+impl Raw {
+    /// Connects and reads the greeting.
+    pub fn connect(addr: SocketAddr) -> Raw {
+        let stream = connect(addr);
+        let mut raw = Raw {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: BufWriter::new(stream),
+            greeting: Reply::default(),
+        };
+        raw.greeting = raw.reply().expect("a greeting");
+        raw
+    }
+
+    /// Connects, checks the greeting, and logs in as `user`.
+    pub fn login(addr: SocketAddr, user: &str) -> Raw {
+        let mut raw = Raw::connect(addr);
+        assert_eq!(raw.greeting.status, Status::Ok, "{:?}", raw.greeting);
+        let reply = raw.call(&login(user, PASSWORD));
+        assert_eq!(reply.status, Status::Ok, "login as {user}: {reply:?}");
+        raw
+    }
+
+    pub fn stream(&self) -> &TcpStream {
+        self.writer.get_ref()
+    }
+
+    pub fn send(&mut self, request: &Request, body: &[u8]) -> io::Result<()> {
+        write_header(&mut self.writer, request)?;
+        self.writer.write_all(body)?;
+        self.writer.flush()
+    }
+
+    /// The next frame's header; `Err` at the end of the stream too.
+    pub fn reply(&mut self) -> Result<Reply, FrameError> {
+        read_header::<Reply>(&mut self.reader)?.ok_or_else(|| {
+            FrameError::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "closed"))
+        })
+    }
+
+    /// Sends a request without a body and returns its reply.
+    #[track_caller]
+    pub fn call(&mut self, request: &Request) -> Reply {
+        self.send(request, b"").expect("send");
+        self.reply().expect("a reply")
+    }
+
+    /// Reads `n` bytes of body.
+    pub fn body(&mut self, n: u64) -> Vec<u8> {
+        let mut body = vec![0; n as usize];
+        self.reader.read_exact(&mut body).expect("the whole body");
+        body
+    }
+
+    /// `cd PATH`, its reply.
+    pub fn cd(&mut self, path: &str) -> Reply {
+        self.call(&Request::new("cd").path(path))
+    }
+
+    /// `ls [PATH]`: the reply and its entries.
+    pub fn ls(&mut self, path: Option<&str>) -> (Reply, Vec<Entry>) {
+        let mut request = Request::new("ls");
+        request.path = path.map(str::to_string);
+        let reply = self.call(&request);
+        let body = self.body(reply.body_size);
+        let entries = if reply.status == Status::Ok {
+            serde_json::from_slice(&body).expect("a JSON array of entries")
+        } else {
+            Vec::new()
+        };
+        (reply, entries)
+    }
+
+    /// A whole put: `put`, then `data` from the offset offered (if `resume`
+    /// and the bytes match) or 0, then `done`. Returns the offer and the end.
+    pub fn put(&mut self, path: &str, bytes: &[u8]) -> (Reply, Reply) {
+        let offer = self.call(&put(path, bytes.len() as u64));
+        if offer.status != Status::Ok {
+            return (offer.clone(), offer);
+        }
+        let held = offer.offset.unwrap_or(0);
+        let from = if held > 0
+            && held <= bytes.len() as u64
+            && offer.prefix_sha256.as_deref()
+                == Some(sha256_of(&bytes[..held as usize]).as_str())
+        {
+            held
+        } else {
+            0
+        };
+        self.send(&data(from, bytes.len() as u64), &bytes[from as usize..])
+            .unwrap();
+        let end = self.call(&done(&sha256_of(bytes)));
+        (offer, end)
+    }
+
+    /// A whole get from `offset` with the prefix `held`: the reply, the body
+    /// and the trailer.
+    pub fn get(
+        &mut self,
+        path: &str,
+        held: &[u8],
+    ) -> (Reply, Vec<u8>, Option<Reply>) {
+        let mut request = Request::new("get").path(path);
+        if !held.is_empty() {
+            request.offset = Some(held.len() as u64);
+            request.prefix_sha256 = Some(sha256_of(held));
+        }
+        let reply = self.call(&request);
+        if reply.status != Status::Ok {
+            return (reply, Vec::new(), None);
+        }
+        let body = self.body(reply.body_size);
+        let trailer = self.reply().expect("a trailer");
+        (reply, body, Some(trailer))
+    }
+}
+
+pub fn login(user: &str, password: &str) -> Request {
+    Request {
+        user: Some(user.into()),
+        password: Some(password.into()),
+        ..Request::new("login")
+    }
+}
+pub fn put(path: &str, size: u64) -> Request {
+    Request {
+        size: Some(size),
+        ..Request::new("put").path(path)
+    }
+}
+pub fn data(offset: u64, size: u64) -> Request {
+    Request {
+        offset: Some(offset),
+        body_size: size - offset,
+        ..Request::new("data")
+    }
+}
+pub fn done(sha256: &str) -> Request {
+    Request {
+        sha256: Some(sha256.into()),
+        ..Request::new("done")
+    }
+}
+
+/// `n` bytes that differ from one position to the next (and from one `seed`
+/// to another), so that a misplaced chunk shows in the digest.
+pub fn content(n: usize, seed: u8) -> Vec<u8> {
+    (0..n)
+        .map(|i| (i as u64).wrapping_mul(2654435761).to_le_bytes()[1] ^ seed)
+        .collect()
+}
+
+/// The real client, run in `dir`, typing `lines` after the user name and the
+/// password; returns everything it printed.
+pub fn run_client(
+    addr: SocketAddr,
+    dir: &Path,
+    user: &str,
+    lines: &[&str],
+) -> Finished {
+    let args = ["--addr".to_string(), addr.to_string()];
+    let mut client = Proc::spawn_in(
+        Some(dir),
+        "client-11",
+        &client_program(),
+        &args,
+        Input::Piped,
+    )
+    .unwrap();
+    client.send_line(user);
+    client.send_line(PASSWORD);
+    for line in lines {
+        client.send_line(line);
+    }
+    client.finish()
+}
+
+// ANCHOR: relay
+/// A relay between a client and the server that counts the bytes each way
+/// (the file's bytes are most of them) and can cut the connection after a
+/// number of bytes from the server, or from the client.
+pub struct Relay {
+    pub addr: SocketAddr,
+    pub to_server: Arc<AtomicU64>,
+    pub to_client: Arc<AtomicU64>,
+}
+
+impl Relay {
+    /// Relays every connection to `server`; `cut_to_server` / `cut_to_client`
+    /// end a connection once that many bytes went that way.
+    pub fn start(
+        server: SocketAddr,
+        cut_to_server: Option<u64>,
+        cut_to_client: Option<u64>,
+    ) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let to_server = Arc::new(AtomicU64::new(0));
+        let to_client = Arc::new(AtomicU64::new(0));
+        let (up, down) = (Arc::clone(&to_server), Arc::clone(&to_client));
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let server = connect(server);
+                pump(
+                    client.try_clone().unwrap(),
+                    server.try_clone().unwrap(),
+                    Arc::clone(&up),
+                    cut_to_server,
+                );
+                pump(server, client, Arc::clone(&down), cut_to_client);
+            }
+        });
+        Relay {
+            addr,
+            to_server,
+            to_client,
+        }
+    }
+}
+
+/// Copies `from` to `to`, counting, until the end or the cut.
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    count: Arc<AtomicU64>,
+    cut: Option<u64>,
+) {
+    thread::spawn(move || {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let room = cut
+                .map_or(buf.len() as u64, |cut| cut - count.load(Ordering::SeqCst));
+            let want = room.min(buf.len() as u64) as usize;
+            if want == 0 {
+                break;
+            }
+            match from.read(&mut buf[..want]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if to.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    count.fetch_add(n as u64, Ordering::SeqCst);
+                }
+            }
+        }
+        // Cut both ways: the peers see the connection end, as on a real cut.
+        let _ = from.shutdown(Shutdown::Both);
+        let _ = to.shutdown(Shutdown::Both);
+    });
+}
+// ANCHOR_END: relay
+
+/// Waits (bounded) until `done` holds, checking every few milliseconds: for
+/// state on the server's disk that follows a line the test cannot wait for.
+#[track_caller]
+pub fn eventually(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
