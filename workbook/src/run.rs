@@ -91,6 +91,10 @@ fn playground(lesson: &Lesson, demo: bool) -> Result<Option<Playground>, String>
             play.client.display()
         ))
     );
+    // A lesson with accounts (11) says how to log in to its playground.
+    if let Ok(note) = std::fs::read_to_string(template.join("NOTE")) {
+        println!("{}", style::dim(note.trim()));
+    }
     Ok(Some(play))
 }
 

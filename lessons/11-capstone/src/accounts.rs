@@ -13,16 +13,16 @@
 //! user name follows strict rules ([`check_user_name`]).
 
 use std::fs::{self, OpenOptions};
-use std::hash::{BuildHasher, RandomState};
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError, mpsc};
+use std::thread;
 
-use argon2::Argon2;
 use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+    self, Output, PasswordHash, PasswordHasher, SaltString, rand_core::OsRng,
 };
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::{Code, Refusal};
@@ -298,37 +298,73 @@ fn hash(password: &str) -> Result<String, String> {
     Ok(hash.to_string())
 }
 
-/// 16 bytes that no other salt shares, in the PHC string's base64.
+/// A fresh salt: 16 bytes from the operating system's random source.
 ///
 /// A salt need not be secret (it is stored next to the hash), only unique and
-/// not guessable in advance. std has no public way yet to ask the operating
-/// system for random bytes, but every `RandomState` is keyed from it (that is
-/// what protects a `HashMap` from chosen keys), and no two `RandomState`s of
-/// a process share a key. Hashing through two of them gives 16 bytes nobody
-/// can predict without those keys. (With `password-hash`'s `getrandom`
-/// feature, `SaltString::generate(&mut OsRng)` would do the same.)
+/// impossible to guess in advance, so that two users with the same password
+/// get different hashes and no table of hashes can be computed beforehand.
 fn fresh_salt() -> Result<SaltString, String> {
-    let mut bytes = [0u8; 16];
-    for (i, half) in bytes.chunks_mut(8).enumerate() {
-        let random = RandomState::new().hash_one(i);
-        half.copy_from_slice(&random.to_le_bytes());
-    }
-    SaltString::encode_b64(&bytes).map_err(|e| format!("cannot make a salt: {e}"))
+    Ok(SaltString::generate(&mut OsRng))
 }
 // ANCHOR_END: hash
 
 // ANCHOR: log-in
-/// Only one Argon2 verification runs at a time in the whole server.
+/// Every Argon2 verification of the server runs on one thread, one at a time.
 ///
 /// Each verification fills 19 MiB of memory, on purpose: that is what makes a
 /// stolen hash expensive to attack with graphics cards. It also makes logins
 /// expensive for the server. With one thread per connection, a hundred
 /// clients sending `login` at the same moment would take 1.9 GB; a thousand,
-/// more than most servers have. Behind this gate they wait in line instead:
-/// memory stays at 19 MiB, and a flood of logins only makes logins slower
-/// (each takes a few tens of milliseconds), while the sessions already logged
-/// in go on. The gate guards no data, only the turn, so it holds `()`.
-static GATE: Mutex<()> = Mutex::new(());
+/// more than most servers have. So the session threads do not verify: they
+/// hand the password and the hash to this one checker and wait for its yes or
+/// no. A flood of logins waits in line (each takes a few tens of
+/// milliseconds), while the sessions already logged in go on.
+///
+/// One thread, and one block of memory that it reuses: the memory allocator
+/// keeps memory a thread freed for later use, so 19 MiB freed by each of 200
+/// session threads stayed with the process, 3.8 GB of it (we measured it);
+/// even on one thread, a fresh 19 MiB for each check left about 120 MB.
+fn checker() -> &'static Mutex<mpsc::Sender<Check>> {
+    static CHECKER: OnceLock<Mutex<mpsc::Sender<Check>>> = OnceLock::new();
+    CHECKER.get_or_init(|| {
+        let (checks, incoming) = mpsc::channel::<Check>();
+        thread::Builder::new()
+            .name("password checker".into())
+            .spawn(move || {
+                let mut memory = Vec::new();
+                for check in incoming {
+                    let matches = verify(&check.password, &check.hash, &mut memory);
+                    let _ = check.answer.send(matches); // the session may be gone
+                }
+            })
+            .expect("the server can start its password checker");
+        Mutex::new(checks)
+    })
+}
+
+/// One password to check against one stored hash, and where to answer.
+struct Check {
+    password: String,
+    hash: String,
+    answer: mpsc::Sender<bool>,
+}
+
+/// Asks the checker thread whether `password` matches `hash`, and waits.
+fn check_on_checker(password: &str, hash: &str) -> bool {
+    #[cfg(test)]
+    tests::MY_VERIFICATIONS.with(|n| n.set(n.get() + 1));
+    let (answer, answered) = mpsc::channel();
+    let check = Check {
+        password: password.to_string(),
+        hash: hash.to_string(),
+        answer,
+    };
+    let sent = checker()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .send(check);
+    sent.is_ok() && answered.recv().unwrap_or(false)
+}
 
 /// How many verifications this process has run: see [`verifications`].
 static VERIFICATIONS: AtomicU64 = AtomicU64::new(0);
@@ -360,16 +396,13 @@ pub fn log_in(root: &Path, user: &str, password: &str) -> Result<Account, Refusa
         .users
         .iter()
         .find(|stored| stored.name == user);
-    let matches = {
-        // Wait for our turn (see GATE). A thread that panicked while holding
-        // the gate left no data half changed: the gate guards none.
-        let _turn = GATE.lock().unwrap_or_else(PoisonError::into_inner);
-        match found {
-            Some(stored) => verify(password, &stored.password_hash),
-            None => {
-                let _ = verify(password, dummy_hash());
-                false
-            }
+    // Checked on the checker thread, in turn (see `checker`). An unknown user
+    // costs a check too, against a dummy hash, and gets the same answer.
+    let matches = match found {
+        Some(stored) => check_on_checker(password, &stored.password_hash),
+        None => {
+            let _ = check_on_checker(password, dummy_hash());
+            false
         }
     };
     match found {
@@ -385,29 +418,64 @@ pub fn log_in(root: &Path, user: &str, password: &str) -> Result<Account, Refusa
 }
 
 /// Whether `password` hashes to `hash`, with the salt and settings written in
-/// `hash`. Called only with the gate held.
-fn verify(password: &str, hash: &str) -> bool {
+/// `hash`. Called only on the checker thread.
+fn verify(password: &str, stored: &str, memory: &mut Vec<Block>) -> bool {
     VERIFICATIONS.fetch_add(1, Ordering::Relaxed);
-    #[cfg(test)]
-    tests::MY_VERIFICATIONS.with(|n| n.set(n.get() + 1));
     // Accounts::open has checked that every stored hash can be read, so a
     // hash that cannot is not a match.
-    match PasswordHash::new(hash) {
-        Ok(hash) => Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok(),
-        Err(_) => false,
-    }
+    let Ok(hash) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return false;
+    };
+    // The algorithm, version and settings come from the stored hash: a hash
+    // made with other settings is still checked with its own.
+    let argon2 = match (
+        Algorithm::try_from(hash.algorithm),
+        hash.version.map(Version::try_from).transpose(),
+        Params::try_from(&hash),
+    ) {
+        (Ok(algorithm), Ok(version), Ok(params)) => {
+            Argon2::new(algorithm, version.unwrap_or_default(), params)
+        }
+        _ => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    // The checker's one block of memory, grown once to the size the settings
+    // ask for (19 MiB by default) and reused for every check after that.
+    memory.resize(argon2.params().block_count(), Block::default());
+    let computed = Output::init_with(expected.len(), |out| {
+        argon2
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                out,
+                &mut *memory,
+            )
+            .map_err(|_| password_hash::Error::Password)
+    });
+    // `Output`'s `==` takes the same time wherever the first difference is.
+    computed.is_ok_and(|computed| computed == expected)
 }
 
 /// The hash an unknown user's password is checked against. Made once, the
 /// first time someone tries an unknown name, with the same settings as every
 /// real hash so that checking it takes the same time. (That first time also
 /// pays for making it: once in the server's life.)
+/// Makes the dummy hash now, so that the first login by an unknown name does
+/// not take longer than the others (the server calls it before it listens).
+pub fn warm_up() {
+    let _ = dummy_hash();
+}
+
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        // Made with the gate held, like a verification: 19 MiB at a time.
+        // Made once, before the server listens (`warm_up`): 19 MiB, once.
         // No password can match it usefully: nobody has this account.
         hash("no such user").unwrap_or_default()
     })
@@ -594,7 +662,7 @@ pub(crate) mod tests {
     use std::cell::Cell;
 
     thread_local! {
-        /// Verifications run by this thread. The tests of other modules log
+        /// Verifications this thread asked the checker for. The tests of other modules log
         /// in at the same time in other threads, so the process-wide count
         /// can grow by more than one test's logins.
         pub(crate) static MY_VERIFICATIONS: Cell<u64> = const { Cell::new(0) };

@@ -194,6 +194,17 @@ impl Home {
         };
         let folder = self.folder(&place.parent())?;
         let file = folder.join(name);
+        // A link in the home that leads outside is refused here too, even
+        // though the rename would only replace the link: an upload over it
+        // is a mistake, or someone probing, either way not something to do.
+        if fs::symlink_metadata(&file).is_ok_and(|m| m.is_symlink()) {
+            let real = file.canonicalize().unwrap_or_default();
+            if !real.starts_with(&self.dir) {
+                let what = shown_place(place);
+                let why = format!("{what} leads outside your home");
+                return Err(Refusal::new(Code::BadPath, why));
+            }
+        }
         if file.is_dir() {
             let what = shown_place(place);
             return Err(Refusal::new(

@@ -424,8 +424,8 @@ fn put(
             .close_with(bad_request(&why), protocol_error(&why))
             .map(|()| None);
     }
-    let mut partial = open_partial(&target.partial, offset < held)
-        .map_err(|e| FrameError::Io(e))?;
+    let mut partial =
+        open_partial(&target.partial, offset < held).map_err(FrameError::Io)?;
     if offset < held {
         log(&format!("{name}: the client's file differs; starting over"));
         reservation.start_over(held);

@@ -45,14 +45,22 @@ pub fn copy_hashed(
     let mut left = size;
     while left > 0 {
         let want = left.min(CHUNK as u64) as usize;
-        // read_exact: never more than this body, never less than the chunk.
-        input
-            .read_exact(&mut buf[..want])
-            .map_err(|e| truncated(e, "body", size))?;
-        hasher.update(&buf[..want]);
-        out.write_all(&buf[..want])?;
-        left -= want as u64;
-        progress(want as u64);
+        // `read`, not `read_exact`: if the stream ends in the middle of a
+        // chunk, the bytes of that chunk that did arrive are written too. A
+        // resume starts after the last byte that arrived, not the last chunk.
+        let n = match input.read(&mut buf[..want]) {
+            Ok(0) => {
+                let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
+                return Err(truncated(eof, "body", size));
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(truncated(e, "body", size)),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])?;
+        left -= n as u64;
+        progress(n as u64);
     }
     out.flush()?;
     Ok(())

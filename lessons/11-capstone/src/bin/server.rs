@@ -78,6 +78,7 @@ fn main() -> ExitCode {
 fn serve(args: &Args) -> io::Result<()> {
     let addr = loopback_unless_public(&args.serve)?;
     let accounts = Accounts::open(&args.root)?;
+    lesson_11::accounts::warm_up();
     let shared = Shared::new(Settings {
         root: args.root.clone(),
         max_sessions: args.serve.max_sessions as usize,

@@ -4,4 +4,11 @@
 
 mod support;
 
+mod load;
 mod r1_accounts;
+mod r2_many_users;
+mod r3_homes;
+mod r4_quota;
+mod r5_cd;
+mod r6_ls;
+mod r7_integrity;

@@ -117,7 +117,14 @@ impl Raw {
 
     /// Connects, checks the greeting, and logs in as `user`.
     pub fn login(addr: SocketAddr, user: &str) -> Raw {
+        Raw::login_within(addr, user, Duration::from_secs(10))
+    }
+
+    /// [`Raw::login`] for a test where many log in at once: the server checks
+    /// one password at a time, so a login may wait its turn for longer.
+    pub fn login_within(addr: SocketAddr, user: &str, patience: Duration) -> Raw {
         let mut raw = Raw::connect(addr);
+        raw.stream().set_read_timeout(Some(patience)).unwrap();
         assert_eq!(raw.greeting.status, Status::Ok, "{:?}", raw.greeting);
         let reply = raw.call(&login(user, PASSWORD));
         assert_eq!(reply.status, Status::Ok, "login as {user}: {reply:?}");
