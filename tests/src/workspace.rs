@@ -95,6 +95,10 @@ impl Lesson {
     pub fn homework_dir(&self) -> PathBuf {
         self.dir.join("homework")
     }
+    /// Whether the lesson has its homework yet (a crate in `homework/`).
+    pub fn has_homework(&self) -> bool {
+        self.homework_dir().join("Cargo.toml").is_file()
+    }
     /// The learner's homework program: `homework/src/main.rs`.
     pub fn homework_main(&self) -> PathBuf {
         self.homework_dir().join("src").join("main.rs")
@@ -186,6 +190,25 @@ pub fn lesson(number: u32) -> Result<Lesson, String> {
             numbers.join(", ")
         )
     })
+}
+
+/// The lesson with this number, if it has homework; or a message that says it
+/// has none (yet) and which lessons do.
+pub fn homework_lesson(number: u32) -> Result<Lesson, String> {
+    let lesson = lesson(number)?;
+    if lesson.has_homework() {
+        return Ok(lesson);
+    }
+    let with: Vec<String> = lessons()
+        .map_err(|e| format!("cannot read the lessons folder: {e}"))?
+        .iter()
+        .filter(|l| l.has_homework())
+        .map(|l| l.number.to_string())
+        .collect();
+    Err(format!(
+        "lesson {number} has no homework to check yet; the lessons with homework are {}",
+        with.join(", ")
+    ))
 }
 
 /// The cargo that runs us (cargo sets `CARGO` for build scripts, tests and `cargo run`).

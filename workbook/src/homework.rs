@@ -110,7 +110,7 @@ fn chapter_section(lesson: &Lesson) -> String {
 
 /// `just check N`.
 pub fn check(number: u32) -> Outcome {
-    let lesson = workspace::lesson(number)?;
+    let lesson = workspace::homework_lesson(number)?;
     println!(
         "{}",
         style::dim(&format!(
@@ -167,7 +167,7 @@ fn report(number: u32, lesson: &Lesson, run: &CheckRun) -> ExitCode {
 
 /// `just hint N`.
 pub fn hint(number: u32) -> Outcome {
-    let lesson = workspace::lesson(number)?;
+    let lesson = workspace::homework_lesson(number)?;
     let path = lesson.homework_dir().join("HINT.md");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", rel(&path)))?;
@@ -193,7 +193,7 @@ pub fn hint(number: u32) -> Outcome {
 /// copy without `.git` works too. Nothing is lost: the version replaced is kept
 /// beside it as `src/main.rs.before-reset` (`-2`, `-3`… when that name is taken).
 pub fn reset(number: u32) -> Outcome {
-    let lesson = workspace::lesson(number)?;
+    let lesson = workspace::homework_lesson(number)?;
     let (src, starter) = (lesson.homework_main(), lesson.starter());
     let starting_code = read(&starter)?;
     let replaced = match std::fs::read(&src) {
@@ -255,7 +255,7 @@ fn free_name(src: &Path) -> PathBuf {
 /// WSL folders and network drives where file events never arrive. Enter re-checks
 /// by hand.
 pub fn watch(number: u32) -> Outcome {
-    let lesson = workspace::lesson(number)?;
+    let lesson = workspace::homework_lesson(number)?;
     let watched = lesson.homework_dir().join("src");
     let (enter_tx, enter) = mpsc::channel();
     thread::spawn(move || {
@@ -326,10 +326,11 @@ pub fn progress() -> Outcome {
         let mut cargo = workspace::cargo();
         cargo.args(["test", "--quiet", "--package", &lesson.package()]);
         let tests = cmd::captured(cargo, CHECK_LIMIT)?.status.success();
-        let homework = matches!(
-            run_check(lesson, &Target::Learner)?.verdict,
-            Verdict::Passed
-        );
+        let homework = lesson.has_homework()
+            && matches!(
+                run_check(lesson, &Target::Learner)?.verdict,
+                Verdict::Passed
+            );
         let mark = |ok: bool| {
             if ok {
                 style::good("✔")
@@ -341,7 +342,11 @@ pub fn progress() -> Outcome {
             "{:<26} {}        {}",
             lesson.slug,
             mark(tests),
-            mark(homework)
+            if lesson.has_homework() {
+                mark(homework)
+            } else {
+                style::dim("-")
+            }
         );
     }
     println!(

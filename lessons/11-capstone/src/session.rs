@@ -602,11 +602,14 @@ fn get(
             "{name}: the client's copy differs; sending it all"
         ));
     }
-    log(&format!(
-        "{name}: sending {} from {}",
-        human(size - start),
-        human(start)
-    ));
+    match start {
+        0 => log(&format!("{name}: sending {}", human(size))),
+        _ => log(&format!(
+            "{name}: sending {} from {}",
+            human(size - start),
+            human(start)
+        )),
+    }
     let reply = Reply {
         body_size: size - start,
         size: Some(size),

@@ -95,6 +95,7 @@ fn serve(args: &Args) -> io::Result<()> {
     println!("listening on {}", server.local_addr());
     match accounts.list().len() {
         0 => println!("no users yet; add one with: server-11 add-user NAME"),
+        1 => println!("1 user; homes in {}", args.root.join("homes").display()),
         n => println!("{n} users; homes in {}", args.root.join("homes").display()),
     }
     // `stop` typed on another thread shuts the server down (lesson 9).

@@ -12,3 +12,5 @@ mod r4_quota;
 mod r5_cd;
 mod r6_ls;
 mod r7_integrity;
+mod r8_progress;
+mod r9_resume;
