@@ -48,7 +48,7 @@ progress:
 test:
     cargo wb test
 
-# Time a put and a get of a 1 GiB file with lesson 8, e.g. `just bench --size-mib 256`.
+# Time a put and a get of a 1 GiB file with lessons 8 and 11, against this machine's limits, e.g. `just bench --size-mib 256`.
 bench *ARGS:
     cargo wb bench {{ARGS}}
 

@@ -65,8 +65,8 @@ enum Command {
     Progress,
     /// Everything CI checks: format, lints, lesson tests, homework checks, the book.
     Test,
-    /// Time a put and a get of a large file with lesson 8 (speed is measured here,
-    /// never in tests).
+    /// Time a put and a get of a large file with lessons 8 and 11, against the
+    /// machine's own limits (speed is measured here, never in tests).
     Bench {
         /// The file's size in MiB.
         #[arg(long, default_value_t = 1024)]

@@ -164,6 +164,9 @@ pub fn session(
                     user = Some(who);
                     Ok(reply)
                 }
+                // A request missing a field is answered, not counted: only a
+                // wrong name or password uses up one of the tries.
+                Err(refusal) if refusal.code != Code::LoginFailed => Err(refusal),
                 Err(refusal) => {
                     failed += 1;
                     if failed >= LOGIN_TRIES {
@@ -451,6 +454,8 @@ fn put(
     );
     if let Err(e) = copied {
         let _ = partial.flush();
+        // What never arrived goes back to the quota before the log says so.
+        drop(reservation);
         let kept = fs::metadata(&target.partial).map(|m| m.len()).unwrap_or(0);
         log(&format!(
             "{name}: interrupted at {} of {}; kept for a resume",
