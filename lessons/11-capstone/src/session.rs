@@ -12,7 +12,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lesson_07::frame::{FrameError, read_header, write_header};
 use lesson_07::timed::TimedStream;
@@ -27,6 +27,12 @@ use crate::transfer::{copy_hashed, hash_prefix, hex};
 
 /// How many failed logins one connection gets before it is closed.
 pub const LOGIN_TRIES: u32 = 3;
+
+/// How long a connection may take to log in (or the idle timeout, if that is
+/// shorter). Until then it holds one of the `max_sessions` places without
+/// being anyone's: ten strangers that connect and say nothing would otherwise
+/// keep the server full for the whole idle timeout.
+pub const LOGIN_TIME: Duration = Duration::from_secs(30);
 
 /// What the server was started with.
 #[derive(Debug, Clone)]
@@ -108,7 +114,15 @@ impl Conn {
     /// The next request, which must arrive whole within the idle time.
     /// `Ok(None)`: the client closed the connection between requests.
     fn next(&mut self) -> Result<Option<Request>, FrameError> {
-        self.reader.get_mut().set_deadline(self.idle);
+        self.next_within(self.idle)
+    }
+
+    /// The next request, which must arrive whole within `limit`.
+    fn next_within(
+        &mut self,
+        limit: Duration,
+    ) -> Result<Option<Request>, FrameError> {
+        self.reader.get_mut().set_deadline(limit);
         let request = read_header::<Request>(&mut self.reader);
         self.reader.get_mut().clear_deadline();
         request
@@ -148,10 +162,22 @@ pub fn session(
     })?;
     let mut user: Option<User> = None;
     let mut failed = 0;
+    let log_in_by = Instant::now() + idle.min(LOGIN_TIME);
     loop {
-        let request = match conn.next() {
+        let request = match &user {
+            Some(_) => conn.next(),
+            None => conn
+                .next_within(log_in_by.saturating_duration_since(Instant::now())),
+        };
+        let request = match request {
             Ok(Some(request)) => request,
             Ok(None) => return Ok(()), // the client left
+            Err(e) if user.is_none() && is_timeout(&e) => {
+                let limit = idle.min(LOGIN_TIME).as_secs();
+                let why = format!("no login within {limit} s");
+                log(&format!("closed: {why}"));
+                return conn.close_with(Refusal::new(Code::Timeout, why), e);
+            }
             Err(e) => return conn.close_with(frame_refusal(&e), e),
         };
         if request.body_size > 0 && request.command != "data" {
@@ -259,16 +285,20 @@ fn protocol_error(why: &str) -> FrameError {
 /// What to tell a client whose frame could not be read: a time limit passed,
 /// or the frame was wrong.
 fn frame_refusal(e: &FrameError) -> Refusal {
-    let timed_out = matches!(e, FrameError::Io(io) if matches!(
-        io.kind(),
-        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-    ));
-    let code = if timed_out {
+    let code = if is_timeout(e) {
         Code::Timeout
     } else {
         Code::BadRequest
     };
     Refusal::new(code, e.to_string())
+}
+
+/// Whether a frame failed because a time limit passed.
+fn is_timeout(e: &FrameError) -> bool {
+    matches!(e, FrameError::Io(io) if matches!(
+        io.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    ))
 }
 
 /// A field the request must have.

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod hostile;
 mod load;
 mod r1_accounts;
 mod r2_many_users;

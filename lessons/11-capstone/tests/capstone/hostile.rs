@@ -1,0 +1,164 @@
+//! Clients that break the rules on purpose: silent, dripping, oversized,
+//! malformed, not reading, or many at once. Each costs the server one closed
+//! connection at most; the others go on being served.
+
+use std::io::{Read, Write};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use lesson_11::protocol::{Reply, Request, Status};
+use workbook_harness::pretty_assertions::assert_eq;
+
+use crate::support::*;
+
+/// The reply that ends a connection, then the end of the stream.
+#[track_caller]
+fn assert_closed_with(raw: &mut Raw, code: &str) -> Reply {
+    let reply = raw.reply().expect("a reply saying why");
+    assert_eq!(reply.code.as_deref(), Some(code), "{reply:?}");
+    assert!(
+        raw.reply().is_err(),
+        "the connection stayed open after {reply:?}"
+    );
+    reply
+}
+
+/// A connection that never logs in holds a place only until the login time
+/// (here the idle timeout, 1 s, which is shorter): then it is told why and
+/// closed, and its place goes to the next client.
+#[test]
+fn hostile_a_silent_stranger_is_closed_and_its_place_freed() {
+    let world = World::new("hostile-silent");
+    world.add_user("alice", "1MiB");
+    let server = world.start(&["--idle-timeout", "1", "--max-sessions", "1"]);
+    let mut silent = Raw::connect(server.addr);
+    assert_eq!(silent.greeting.status, Status::Ok);
+    let reply = assert_closed_with(&mut silent, "timeout");
+    assert_eq!(reply.error.as_deref(), Some("no login within 1 s"));
+    Raw::login(server.addr, "alice"); // the one place is free again
+}
+
+/// A login sent one byte every 100 ms never completes within the 1 s limit:
+/// the server counts from when it started waiting, not from the last byte.
+#[test]
+fn hostile_a_dripped_request_is_cut_off() {
+    let world = World::new("hostile-drip");
+    world.add_user("alice", "1MiB");
+    let server = world.start(&["--idle-timeout", "1"]);
+    let mut raw = Raw::connect(server.addr);
+    let mut bytes = Vec::new();
+    lesson_07::frame::write_header(&mut bytes, &login("alice", PASSWORD)).unwrap();
+    let started = Instant::now();
+    // Drip until the server hangs up (a write fails) or the request is sent:
+    // with 100 ms a byte, the header takes seconds, far over the limit.
+    for byte in bytes {
+        if raw.writer.get_mut().write_all(&[byte]).is_err() {
+            break;
+        }
+        thread::sleep(Duration::from_millis(100)); // the drip itself, not a wait
+        if started.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+    }
+    assert_closed_with(&mut raw, "timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "cut off too late"
+    );
+}
+
+/// A header that announces 100 MB is refused before anything is allocated;
+/// a header that is not a JSON object, or not JSON, too. Each is answered
+/// with bad-request and closed, and the server serves the next client.
+#[test]
+fn hostile_oversized_and_malformed_headers_are_refused() {
+    let world = World::new("hostile-malformed");
+    world.add_user("alice", "1MiB");
+    let server = world.start(&[]);
+    let frames: [(&str, Vec<u8>); 4] = [
+        ("a 100 MB header", 100_000_000u32.to_be_bytes().to_vec()),
+        (
+            "a JSON array",
+            lesson_07::frame::frame_bytes("[1,2,3]", b""),
+        ),
+        (
+            "not JSON",
+            lesson_07::frame::frame_bytes("hello there", b""),
+        ),
+        (
+            "no command",
+            lesson_07::frame::frame_bytes(r#"{"body_size":0}"#, b""),
+        ),
+    ];
+    for (what, bytes) in frames {
+        let mut raw = Raw::connect(server.addr);
+        raw.writer.get_mut().write_all(&bytes).unwrap();
+        let reply = raw
+            .reply()
+            .unwrap_or_else(|e| panic!("{what}: no reply: {e}"));
+        assert_eq!(
+            reply.code.as_deref(),
+            Some("bad-request"),
+            "{what}: {reply:?}"
+        );
+        assert!(raw.reply().is_err(), "{what}: the connection stayed open");
+    }
+    let mut raw = Raw::login(server.addr, "alice");
+    assert_eq!(raw.put("after.bin", b"still serving").1.status, Status::Ok);
+}
+
+/// A client that asks for a large file and never reads it is cut off after
+/// the idle timeout; meanwhile, and after, another user is served.
+#[test]
+fn hostile_a_client_that_stops_reading_is_cut_off() {
+    let world = World::new("hostile-deaf");
+    world.add_user("alice", "100MiB");
+    world.add_user("bob", "1MiB");
+    let mut server = world.start(&["--idle-timeout", "1"]);
+    let big = content(32 << 20, 1);
+    assert_eq!(
+        Raw::login(server.addr, "alice")
+            .put("big.bin", &big)
+            .1
+            .status,
+        Status::Ok
+    );
+
+    let mut deaf = Raw::login(server.addr, "alice");
+    deaf.send(&Request::new("get").path("big.bin"), b"")
+        .unwrap();
+    let mut bob = Raw::login(server.addr, "bob");
+    assert_eq!(bob.put("b.txt", b"bob is served").1.status, Status::Ok);
+    server.proc.wait_for_text("the peer read nothing for 1 s");
+    let mut other = Raw::login(server.addr, "bob");
+    assert_eq!(other.get("b.txt", b"").1, b"bob is served");
+    // What the deaf client finally reads ends early: the server gave up.
+    let mut rest = Vec::new();
+    let _ = deaf.reader.read_to_end(&mut rest);
+    assert!(
+        rest.len() < big.len(),
+        "the whole file was sent to a deaf client"
+    );
+}
+
+/// Fifty connections at once against five places: exactly five are greeted,
+/// the other forty-five are told the server is full, and nobody waits.
+#[test]
+fn hostile_a_flood_of_connections_gets_five_places() {
+    let world = World::new("hostile-flood");
+    let server = world.start(&["--max-sessions", "5"]);
+    let addr = server.addr;
+    let floods: Vec<_> = (0..50)
+        .map(|_| thread::spawn(move || Raw::connect(addr)))
+        .collect();
+    let raws: Vec<Raw> = floods.into_iter().map(|t| t.join().unwrap()).collect();
+    let greeted = raws
+        .iter()
+        .filter(|r| r.greeting.status == Status::Ok)
+        .count();
+    let full = raws
+        .iter()
+        .filter(|r| r.greeting.code.as_deref() == Some("full"))
+        .count();
+    assert_eq!((greeted, full), (5, 45));
+}
