@@ -165,8 +165,10 @@ fn talk(args: &ClientArgs) -> Result<(), ClientError> {
     greet(&mut conn)?;
     let mut session = log_in(conn, args)?;
     // A person at a terminal gets a prompt; a piped run prints none, so its
-    // output is the same every time.
-    let interactive = io::stdin().is_terminal();
+    // output is the same every time. Nor does a run whose output is read line
+    // by line (`just lesson 11`): a prompt without its line end would be glued
+    // to the next line there.
+    let interactive = io::stdin().is_terminal() && io::stdout().is_terminal();
     loop {
         if interactive {
             print!("{}:{}> ", session.user, shown(&session.folder));
@@ -250,8 +252,12 @@ fn log_in(mut conn: Connection, args: &ClientArgs) -> Result<Session, ClientErro
 /// Asks for a user name: with a prompt on a terminal, silently when piped.
 fn ask_user() -> Result<String, ClientError> {
     if io::stdin().is_terminal() {
-        print!("user: ");
-        let _ = io::stdout().flush();
+        if io::stdout().is_terminal() {
+            print!("user: ");
+            let _ = io::stdout().flush();
+        } else {
+            println!("user:"); // a whole line, for a reader of lines
+        }
     }
     let mut line = String::new();
     match io::stdin().read_line(&mut line) {
@@ -707,15 +713,17 @@ pub fn progress_bar(
     start: u64,
     target: ProgressDrawTarget,
 ) -> ProgressBar {
-    // `prefix` is the name, cut to 20 columns; `msg` says where it resumed.
+    // `prefix` is the name, cut to 12 columns; `msg` says where a resumed
+    // transfer started. The bar takes what is left of the line, so the whole
+    // line fits an 80-column terminal even when resumed.
     let style = ProgressStyle::with_template(
-        "{prefix:20!} [{wide_bar}] {bytes}/{total_bytes} \
-         {bytes_per_sec} {eta}{msg}",
+        "{prefix:12!}{msg} [{wide_bar}] {bytes}/{total_bytes} \
+         {bytes_per_sec} {eta}",
     )
     .expect("the template is valid")
     .progress_chars("=> ");
     let resumed = if start > 0 {
-        format!(" (resumed at {})", human(start))
+        format!(" resumed at {}", human(start))
     } else {
         String::new()
     };
@@ -814,7 +822,7 @@ mod tests {
         let text = term.contents();
         assert!(text.starts_with("big.bin "), "{text}");
         assert!(text.contains("5.00 MiB/10.00 MiB"), "{text}");
-        assert!(text.contains("(resumed at 4.0 MiB)"), "{text}");
+        assert!(text.contains(" resumed at 4.0 MiB ["), "{text}");
     }
 
     #[test]
