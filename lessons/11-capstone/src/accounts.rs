@@ -309,6 +309,7 @@ fn fresh_salt() -> Result<SaltString, String> {
 // ANCHOR_END: hash
 
 // ANCHOR: log-in
+// ANCHOR: checker
 /// Every Argon2 verification of the server runs on one thread, one at a time.
 ///
 /// Each verification fills 19 MiB of memory, on purpose: that is what makes a
@@ -365,6 +366,7 @@ fn check_on_checker(password: &str, hash: &str) -> bool {
         .send(check);
     sent.is_ok() && answered.recv().unwrap_or(false)
 }
+// ANCHOR_END: checker
 
 /// How many verifications this process has run: see [`verifications`].
 static VERIFICATIONS: AtomicU64 = AtomicU64::new(0);
@@ -375,6 +377,7 @@ pub fn verifications() -> u64 {
     VERIFICATIONS.load(Ordering::Relaxed)
 }
 
+// ANCHOR: same-answer
 /// Checks a login. Reads `users.json` every time, so that a user added with
 /// `server-11 add-user` while the server runs can log in at once, and a
 /// removed one cannot.
@@ -416,6 +419,7 @@ pub fn log_in(root: &Path, user: &str, password: &str) -> Result<Account, Refusa
         )),
     }
 }
+// ANCHOR_END: same-answer
 
 /// Whether `password` hashes to `hash`, with the salt and settings written in
 /// `hash`. Called only on the checker thread.

@@ -46,6 +46,7 @@ pub struct Settings {
     pub idle_timeout: Duration,
 }
 
+// ANCHOR: state
 /// What all sessions share.
 #[derive(Debug)]
 pub struct Shared {
@@ -72,6 +73,7 @@ struct User {
     cwd: Place,
     usage: Usage,
 }
+// ANCHOR_END: state
 
 /// Why a session ended early: its connection failed, or the client broke the
 /// protocol (the reply saying so has been sent).

@@ -5,7 +5,7 @@
 //! output; and a flood of logins is answered correctly, one by one.
 
 use std::fs;
-use std::io::{ErrorKind, Read};
+use std::io::Read;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
@@ -35,23 +35,6 @@ fn next_frame_bytes(raw: &mut Raw) -> Vec<u8> {
         .read_exact(&mut frame[4..])
         .expect("a frame's header");
     frame
-}
-
-/// Fails unless the server has ended the connection: the next read finds the
-/// end of the stream (or a reset), not a byte and not the read's time limit.
-#[track_caller]
-fn assert_stream_ends(raw: &mut Raw, after: &str) {
-    let mut byte = [0; 1];
-    match raw.reader.read(&mut byte) {
-        Ok(0) => {}
-        Ok(_) => panic!("the server sent more after {after}: {byte:?}"),
-        Err(e)
-            if matches!(
-                e.kind(),
-                ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
-            ) => {}
-        Err(e) => panic!("the connection did not end after {after}: {e}"),
-    }
 }
 
 /// The `users.json` of a world, as JSON.

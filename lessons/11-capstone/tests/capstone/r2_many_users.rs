@@ -3,7 +3,6 @@
 //! the greeting `full`, and serves again once a session has left.
 
 use std::fs;
-use std::io::{ErrorKind, Read};
 
 use lesson_11::protocol::{Reply, Request, Status};
 use lesson_11::transfer::sha256_of;
@@ -16,23 +15,6 @@ fn code(reply: &Reply) -> String {
     match reply.status {
         Status::Ok => "ok".into(),
         Status::Error => reply.code.clone().unwrap_or_else(|| "(no code)".into()),
-    }
-}
-
-/// Fails unless the server has ended the connection: the next read finds the
-/// end of the stream (or a reset), not a byte and not the read's time limit.
-#[track_caller]
-fn assert_stream_ends(raw: &mut Raw, after: &str) {
-    let mut byte = [0; 1];
-    match raw.reader.read(&mut byte) {
-        Ok(0) => {}
-        Ok(_) => panic!("the server sent more after {after}: {byte:?}"),
-        Err(e)
-            if matches!(
-                e.kind(),
-                ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
-            ) => {}
-        Err(e) => panic!("the connection did not end after {after}: {e}"),
     }
 }
 

@@ -376,3 +376,32 @@ pub fn eventually(what: &str, done: impl Fn() -> bool) {
         thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Fails unless the server has ended the connection: the next read finds the
+/// end of the stream (or a reset), not a byte and not the read's time limit.
+#[track_caller]
+pub fn assert_stream_ends(raw: &mut Raw, after: &str) {
+    let mut byte = [0; 1];
+    match raw.reader.read(&mut byte) {
+        Ok(0) => {}
+        Ok(_) => panic!("the server sent more after {after}: {byte:?}"),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+            ) => {}
+        Err(e) => panic!("the connection did not end after {after}: {e}"),
+    }
+}
+
+/// The reply that ends a connection, then the end of the stream.
+#[track_caller]
+pub fn assert_closed_with(raw: &mut Raw, code: &str) -> Reply {
+    let reply = raw.reply().expect("a reply saying why");
+    assert_eq!(reply.code.as_deref(), Some(code), "{reply:?}");
+    assert!(
+        raw.reply().is_err(),
+        "the connection stayed open after {reply:?}"
+    );
+    reply
+}
