@@ -466,16 +466,15 @@ fn verify(password: &str, stored: &str, memory: &mut Vec<Block>) -> bool {
     computed.is_ok_and(|computed| computed == expected)
 }
 
-/// The hash an unknown user's password is checked against. Made once, the
-/// first time someone tries an unknown name, with the same settings as every
-/// real hash so that checking it takes the same time. (That first time also
-/// pays for making it: once in the server's life.)
 /// Makes the dummy hash now, so that the first login by an unknown name does
 /// not take longer than the others (the server calls it before it listens).
 pub fn warm_up() {
     let _ = dummy_hash();
 }
 
+/// The hash an unknown user's password is checked against: made once, with
+/// the same settings as every real hash, so that checking it takes the same
+/// time as checking a real one.
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {

@@ -187,6 +187,10 @@ pub fn session(
             return conn.close_with(bad_request(&why), protocol_error(&why));
         }
         let reply = match (request.command.as_str(), &mut user) {
+            ("data" | "done", _) => {
+                let why = format!("{} comes only after a put", request.command);
+                return conn.close_with(bad_request(&why), protocol_error(&why));
+            }
             ("login", None) => match log_in(shared, &request, log) {
                 Ok((reply, who)) => {
                     user = Some(who);
@@ -235,10 +239,6 @@ pub fn session(
                 Some(refusal) => Err(refusal),
                 None => continue, // sent, trailer included
             },
-            ("data" | "done", _) => {
-                let why = format!("{} comes only after a put", request.command);
-                return conn.close_with(bad_request(&why), protocol_error(&why));
-            }
             (other, _) => {
                 Err(bad_request(&format!("unknown command {:?}", shown(other))))
             }
@@ -250,11 +250,12 @@ pub fn session(
                 // they hold. The user's name says whose request it was.
                 let about = request.path.as_ref().or(request.user.as_ref());
                 let who = user.as_ref().map(|u| format!("{}: ", u.name));
+                let about = about.map(|a| format!(" {}", shown(a)));
                 log(&format!(
-                    "{}refused {} {}: {refusal}",
+                    "{}refused {}{}: {refusal}",
                     who.unwrap_or_default(),
                     shown(&request.command),
-                    about.map(|a| shown(a)).unwrap_or_default(),
+                    about.unwrap_or_default(),
                 ));
                 refusal.into()
             }
@@ -268,7 +269,7 @@ pub fn session(
 fn known(command: &str) -> bool {
     matches!(
         command,
-        "pwd" | "cd" | "ls" | "mkdir" | "rm" | "put" | "get" | "data" | "done"
+        "pwd" | "cd" | "ls" | "mkdir" | "rm" | "put" | "get"
     )
 }
 
@@ -500,7 +501,13 @@ fn put(
 
     // Last, the digest the client computed while reading its file.
     let done = match conn.next() {
-        Ok(Some(done)) if done.command == "done" && done.sha256.is_some() => done,
+        Ok(Some(done))
+            if done.command == "done"
+                && done.sha256.is_some()
+                && done.body_size == 0 =>
+        {
+            done
+        }
         Ok(None) => return Ok(None),
         Ok(Some(_)) => {
             let why = "after data comes done, with the file's sha256";
@@ -523,7 +530,8 @@ fn put(
         return Ok(Some(Err(Refusal::new(
             Code::Damaged,
             format!(
-                "the data arrived damaged (sha256 {} instead of {}); nothing was saved",
+                "the data arrived damaged (sha256 {} instead of {}); \
+                 nothing was saved",
                 short(&actual),
                 short(&expected)
             ),

@@ -143,3 +143,35 @@ fn hostile_a_flood_of_connections_gets_five_places() {
         .count();
     assert_eq!((greeted, full), (5, 45));
 }
+
+/// Frames that carry a body where none belongs: a `data` before any login
+/// (its body must not be read as the next request), and a `done` with a body.
+/// Each is answered with bad-request and closed, never read out of step.
+#[test]
+fn hostile_a_body_out_of_place_is_refused_and_closed() {
+    let world = World::new("hostile-body");
+    world.add_user("alice", "1MiB");
+    let server = world.start(&[]);
+    // The body is a whole login frame: read as a request, it would log in.
+    let mut smuggled = Vec::new();
+    lesson_07::frame::write_header(&mut smuggled, &login("alice", PASSWORD))
+        .unwrap();
+    let mut raw = Raw::connect(server.addr);
+    let early = Request {
+        body_size: smuggled.len() as u64,
+        ..Request::new("data")
+    };
+    raw.send(&early, &smuggled).unwrap();
+    assert_closed_with(&mut raw, "bad-request");
+
+    let mut raw = Raw::login(server.addr, "alice");
+    assert_eq!(raw.call(&put("a.bin", 5)).status, Status::Ok);
+    raw.send(&data(0, 5), b"hello").unwrap();
+    let done = Request {
+        body_size: smuggled.len() as u64,
+        ..done(&lesson_11::transfer::sha256_of(b"hello"))
+    };
+    raw.send(&done, &smuggled).unwrap();
+    assert_closed_with(&mut raw, "bad-request");
+    assert!(!world.home("alice").join("a.bin").exists());
+}

@@ -286,7 +286,6 @@ pub fn run_client(
     client.finish()
 }
 
-// ANCHOR: relay
 /// A relay between a client and the server that counts the bytes each way
 /// (the file's bytes are most of them) and can cut the connection after a
 /// number of bytes from the server, or from the client.
@@ -361,7 +360,6 @@ fn pump(
         let _ = to.shutdown(Shutdown::Both);
     });
 }
-// ANCHOR_END: relay
 
 /// Waits (bounded) until `done` holds, checking every few milliseconds: for
 /// state on the server's disk that follows a line the test cannot wait for.
