@@ -249,7 +249,12 @@ impl Home {
             return Err(Refusal::new(Code::Exists, "/ exists: it is your home"));
         };
         let path = self.folder(&place.parent())?.join(name);
-        if fs::symlink_metadata(&path).is_ok() {
+        let key = path.strip_prefix(&self.dir).expect("inside the home");
+        // A kept partial upload of that name counts as being there: the
+        // folder would stand where the finished upload must go.
+        if fs::symlink_metadata(&path).is_ok()
+            || fs::symlink_metadata(self.partial.join(key)).is_ok()
+        {
             let what = shown_place(place);
             return Err(Refusal::new(
                 Code::Exists,

@@ -99,16 +99,17 @@ impl Usage {
     }
 
     // ANCHOR: reserve
-    /// Reserves `need` bytes for an upload of `key`, or refuses: over the
-    /// quota, or the same file already being uploaded by another session.
-    /// `freed` bytes (a partial that cannot be resumed, removed first) are
-    /// given back in the same step.
+    /// Reserves what an upload of `key` needs, or refuses: the same file is
+    /// being uploaded by another session, or it would go over `quota`.
+    /// `prepare` runs under the lock, once no other upload of `key` can be
+    /// under way: it looks at what the server holds of the file (and may throw
+    /// away a partial that cannot be resumed), and returns the bytes the
+    /// upload needs and the bytes it freed.
     pub fn reserve(
         &self,
         key: &Path,
-        need: u64,
-        freed: u64,
         quota: u64,
+        prepare: impl FnOnce() -> Result<(u64, u64), Refusal>,
     ) -> Result<Reservation, Refusal> {
         let mut count = lock(&self.ledger);
         if count.uploading.contains(key) {
@@ -117,6 +118,7 @@ impl Usage {
                 "another of your sessions is uploading this file now",
             ));
         }
+        let (need, freed) = prepare()?;
         count.used = count.used.saturating_sub(freed);
         let free = quota.saturating_sub(count.used);
         if need > free {

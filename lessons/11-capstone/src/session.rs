@@ -8,7 +8,7 @@
 //! sessions (the session count, each user's quota ledger) is in [`Shared`].
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -178,7 +178,8 @@ pub fn session(
                 let limit = idle.min(LOGIN_TIME).as_secs();
                 let why = format!("no login within {limit} s");
                 log(&format!("closed: {why}"));
-                return conn.close_with(Refusal::new(Code::Timeout, why), e);
+                // Said once, here; the session ends without an error of its own.
+                return conn.send(&Refusal::new(Code::Timeout, why).into());
             }
             Err(e) => return conn.close_with(frame_refusal(&e), e),
         };
@@ -323,7 +324,15 @@ fn log_in(
     let password = field(&request.password, "password")?;
     let root = &shared.settings.root;
     // The password goes no further than this call: never into a log line.
-    let account = accounts::log_in(root, name, password)?;
+    let account = accounts::log_in(root, name, password).map_err(|refusal| {
+        if refusal.code != Code::ServerError {
+            return refusal;
+        }
+        // The details (a path on the server, a user's name) are for the log,
+        // not for a stranger who has not logged in.
+        log(&refusal.error);
+        Refusal::new(Code::ServerError, "the server cannot check logins now")
+    })?;
     let (home_dir, partial_dir) = (
         home_of(root, &account.name),
         partial_dir_of(root, &account.name),
@@ -424,13 +433,18 @@ fn put(
     request: &Request,
     log: &dyn Fn(&str),
 ) -> Result<Option<Result<Reply, Refusal>>, FrameError> {
-    let prepared = prepare_put(user, request);
-    let (target, size, mut reservation, held, mut hasher) = match prepared {
+    let Prepared {
+        place,
+        target,
+        size,
+        mut reservation,
+        held,
+        mut hasher,
+        file,
+    } = match prepare_put(user, request) {
         Ok(prepared) => prepared,
         Err(refusal) => return Ok(Some(Err(refusal))),
     };
-    let place = resolve(&user.cwd, request.path.as_deref().unwrap_or_default())
-        .expect("resolved once already");
     let name = format!("{}: put {}", user.name, shown_place(&place));
     // Tell the client what the server holds already, and prove it.
     let offered = Reply {
@@ -460,13 +474,16 @@ fn put(
             .close_with(bad_request(&why), protocol_error(&why))
             .map(|()| None);
     }
-    let mut partial =
-        open_partial(&target.partial, offset < held).map_err(FrameError::Io)?;
+    let mut file = file;
     if offset < held {
         log(&format!("{name}: the client's file differs; starting over"));
+        file.set_len(0)?;
+        file.seek(SeekFrom::Start(0))?;
         reservation.start_over(held);
         hasher = Sha256::default();
     }
+    // A small buffer gathers small reads; a whole chunk passes straight on.
+    let mut partial = BufWriter::new(file);
     if offset > 0 {
         log(&format!(
             "{name}: resuming at {} of {}",
@@ -541,7 +558,19 @@ fn put(
     file.sync_all()?;
     drop(file); // closed first: Windows cannot rename an open file
     let committed = reservation.commit(|| {
-        let replaced = fs::metadata(&target.file).map(|m| m.len()).unwrap_or(0);
+        // Checked again, now: the folder may have been swapped for a link
+        // (by someone on the server's machine) since the put was accepted.
+        if user.home.target(&place)?.file != target.file {
+            let why =
+                format!("{} has moved since the upload began", shown_place(&place));
+            return Err(Refusal::new(Code::BadPath, why));
+        }
+        // The rename replaces a link itself, not what it points to: a link's
+        // size here is 0, whatever the size of its target.
+        let replaced = fs::symlink_metadata(&target.file)
+            .ok()
+            .filter(|m| m.is_file())
+            .map_or(0, |m| m.len());
         fs::rename(&target.partial, &target.file).map_err(|e| {
             Refusal::new(Code::ServerError, format!("cannot put it in place: {e}"))
         })?;
@@ -565,64 +594,76 @@ fn put(
 
 // ANCHOR: prepare-put
 /// Everything a put checks before a byte of the file arrives: the path, the
-/// size, what the server holds already, and the quota. Returns the target, the
-/// size, the reservation, the bytes held, and the hasher that has read them.
-fn prepare_put(
-    user: &User,
-    request: &Request,
-) -> Result<
-    (
-        crate::home::Target,
-        u64,
-        crate::quota::Reservation,
-        u64,
-        Sha256,
-    ),
-    Refusal,
-> {
+/// size, what the server holds already, and the quota. Returns the place, the
+/// target, the size, the reservation, the bytes held, the hasher that has read
+/// them, and the partial file, open and positioned after them.
+fn prepare_put(user: &User, request: &Request) -> Result<Prepared, Refusal> {
     let place = resolve(&user.cwd, field(&request.path, "path")?)?;
     let Some(size) = request.size else {
         return Err(bad_request("a put needs the file's size"));
     };
     let target = user.home.target(&place)?;
-    // A partial longer than the new file cannot be its beginning: it goes.
-    let mut held = fs::metadata(&target.partial).map(|m| m.len()).unwrap_or(0);
-    let mut freed = 0;
-    if held > size {
-        fs::remove_file(&target.partial).map_err(server_error)?;
-        (freed, held) = (held, 0);
-    }
-    // The file being replaced still counts until the new one is in place.
-    let need = size - held;
-    let reservation = user.usage.reserve(&target.key, need, freed, user.quota)?;
+    let mut held = 0;
+    // Under the ledger's lock, where no other session can be uploading the
+    // same file: what the server kept of it, and what the upload needs.
+    let reservation = user.usage.reserve(&target.key, user.quota, || {
+        let kept = fs::symlink_metadata(&target.partial)
+            .ok()
+            .filter(|m| m.is_file())
+            .map_or(0, |m| m.len());
+        if kept > size {
+            // Longer than the new file: it cannot be its beginning.
+            fs::remove_file(&target.partial).map_err(server_error)?;
+            return Ok((size, kept));
+        }
+        held = kept;
+        // The file being replaced still counts until the new one is in place.
+        Ok((size - held, 0))
+    })?;
+    // Opened now, before the offer: a problem here is a refusal, and the
+    // connection goes on.
+    let mut file = open_partial(&target.partial).map_err(|e| {
+        Refusal::new(Code::ServerError, format!("cannot keep the upload: {e}"))
+    })?;
     // Hash what is held (one pass; the hasher goes on with the new bytes).
-    let hasher = if held > 0 {
-        let mut file = File::open(&target.partial).map_err(server_error)?;
-        hash_prefix(&mut file, held)
-            .map_err(server_error)?
-            .unwrap_or_default()
-    } else {
-        Sha256::default()
-    };
-    Ok((target, size, reservation, held, hasher))
+    let hasher = hash_prefix(&mut file, held)
+        .map_err(server_error)?
+        .unwrap_or_default();
+    Ok(Prepared {
+        place,
+        target,
+        size,
+        reservation,
+        held,
+        hasher,
+        file,
+    })
+}
+
+/// What [`prepare_put`] found and reserved.
+struct Prepared {
+    place: Place,
+    target: crate::home::Target,
+    size: u64,
+    reservation: crate::quota::Reservation,
+    held: u64,
+    hasher: Sha256,
+    file: File,
 }
 // ANCHOR_END: prepare-put
 
-/// The partial file, ready for bytes at its end; emptied first to start over.
-fn open_partial(
-    path: &std::path::Path,
-    empty: bool,
-) -> std::io::Result<BufWriter<File>> {
+/// The partial file, created if new, opened to read (the prefix is hashed)
+/// and to write (the rest follows the prefix).
+fn open_partial(path: &std::path::Path) -> std::io::Result<File> {
     if let Some(folder) = path.parent() {
         fs::create_dir_all(folder)?;
     }
-    let file = OpenOptions::new()
+    OpenOptions::new()
         .create(true)
-        .append(!empty)
+        .truncate(false)
+        .read(true)
         .write(true)
-        .truncate(empty)
-        .open(path)?;
-    Ok(BufWriter::with_capacity(crate::transfer::CHUNK, file))
+        .open(path)
 }
 
 // ANCHOR: get

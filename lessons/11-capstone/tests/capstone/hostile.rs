@@ -175,3 +175,135 @@ fn hostile_a_body_out_of_place_is_refused_and_closed() {
     assert_closed_with(&mut raw, "bad-request");
     assert!(!world.home("alice").join("a.bin").exists());
 }
+
+/// Bytes on the server's disk for a user: the home and the kept partials,
+/// links not followed (what `used` must match).
+fn on_disk(world: &World, user: &str) -> u64 {
+    lesson_11::accounts::bytes_under(&world.home(user))
+        + lesson_11::accounts::bytes_under(&world.partial(user))
+}
+
+/// Someone on the server's machine swaps alice's folder for a link to the
+/// outside while her upload into it is under way: the rename is checked again
+/// at the end, so the file lands nowhere outside, and `done` says why.
+#[cfg(unix)]
+#[test]
+fn hostile_a_folder_swapped_for_a_link_mid_upload_is_caught() {
+    let world = World::new("hostile-swap");
+    world.add_user("alice", "1MiB");
+    let server = world.start(&[]);
+    let outside = world.scratch.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let mut raw = Raw::login(server.addr, "alice");
+    assert_eq!(
+        raw.call(&Request::new("mkdir").path("docs")).status,
+        Status::Ok
+    );
+    assert_eq!(raw.call(&put("docs/evil.txt", 5)).status, Status::Ok);
+    let docs = world.home("alice").join("docs");
+    std::fs::rename(&docs, world.home("alice").join("docs.old")).unwrap();
+    std::os::unix::fs::symlink(&outside, &docs).unwrap();
+    raw.send(&data(0, 5), b"PWNED").unwrap();
+    let end = raw.call(&done(&lesson_11::transfer::sha256_of(b"PWNED")));
+    assert_eq!(end.code.as_deref(), Some("bad-path"), "{end:?}");
+    assert!(
+        !outside.join("evil.txt").exists(),
+        "written outside the home"
+    );
+}
+
+/// A link inside the home, uploaded over: the rename replaces the link, not
+/// the file it points to, so nothing is freed, and `used` stays what the disk
+/// holds.
+#[cfg(unix)]
+#[test]
+fn hostile_uploading_over_a_link_frees_nothing() {
+    let world = World::new("hostile-link-quota");
+    world.add_user("alice", "1MiB");
+    let server = world.start(&[]);
+    let mut raw = Raw::login(server.addr, "alice");
+    assert_eq!(
+        raw.put("big.bin", &content(600_000, 1)).1.status,
+        Status::Ok
+    );
+    std::os::unix::fs::symlink("big.bin", world.home("alice").join("L")).unwrap();
+    assert_eq!(raw.put("L", b"x").1.status, Status::Ok);
+    assert_eq!(raw.ls(None).0.used, Some(on_disk(&world, "alice")));
+    let refused = raw.call(&put("more.bin", 600_000));
+    assert_eq!(refused.code.as_deref(), Some("quota"), "{refused:?}");
+}
+
+/// A second session's `put` of a file the first is uploading is refused as
+/// busy, and touches nothing: the first upload goes on and is saved.
+#[test]
+fn hostile_a_busy_put_leaves_the_upload_under_way_alone() {
+    let world = World::new("hostile-busy");
+    world.add_user("alice", "10MiB");
+    let mut server = world.start(&[]);
+    let file = content(2 << 20, 2);
+    let mut first = Raw::login(server.addr, "alice");
+    assert_eq!(
+        first.call(&put("f.bin", file.len() as u64)).status,
+        Status::Ok
+    );
+    first
+        .send(&data(0, file.len() as u64), &file[..1 << 20])
+        .unwrap();
+    server.proc.wait_for_text("put /f.bin: receiving");
+    let partial = world.partial("alice").join("f.bin");
+    eventually("the first upload has bytes on the disk", || {
+        std::fs::metadata(&partial).is_ok_and(|m| m.len() > 0)
+    });
+    let mut second = Raw::login(server.addr, "alice");
+    let busy = second.call(&put("f.bin", 10));
+    assert_eq!(busy.code.as_deref(), Some("busy"), "{busy:?}");
+    use std::io::Write;
+    first.writer.write_all(&file[1 << 20..]).unwrap();
+    let end = first.call(&done(&lesson_11::transfer::sha256_of(&file)));
+    assert_eq!(end.status, Status::Ok, "{end:?}");
+    assert_eq!(second.ls(None).0.used, Some(on_disk(&world, "alice")));
+}
+
+/// A kept partial upload holds its name: `mkdir` of it is refused, so the
+/// upload can still be resumed and finished.
+#[test]
+fn hostile_mkdir_over_a_kept_partial_is_refused() {
+    let world = World::new("hostile-partial-name");
+    world.add_user("alice", "1MiB");
+    let mut server = world.start(&[]);
+    let file = content(1000, 3);
+    {
+        let mut raw = Raw::login(server.addr, "alice");
+        assert_eq!(raw.call(&put("x", 1000)).status, Status::Ok);
+        raw.send(&data(0, 1000), &file[..500]).unwrap();
+    }
+    server.proc.wait_for_text("interrupted");
+    let mut raw = Raw::login(server.addr, "alice");
+    let made = raw.call(&Request::new("mkdir").path("x"));
+    assert_eq!(made.code.as_deref(), Some("exists"), "{made:?}");
+    let (offer, end) = raw.put("x", &file);
+    assert_eq!(
+        (offer.offset, end.status),
+        (Some(500), Status::Ok),
+        "{end:?}"
+    );
+}
+
+/// A broken accounts file is the server's problem: a stranger is told the
+/// server cannot check logins, not where its files are or who its users are.
+#[test]
+fn hostile_a_broken_accounts_file_reveals_nothing() {
+    let world = World::new("hostile-users-json");
+    world.add_user("alice", "1MiB");
+    let mut server = world.start(&[]);
+    std::fs::write(world.root.join("users.json"), "{\"users\": [").unwrap();
+    let mut raw = Raw::connect(server.addr);
+    let reply = raw.call(&login("alice", PASSWORD));
+    assert_eq!(reply.code.as_deref(), Some("server-error"), "{reply:?}");
+    let words = reply.error.unwrap_or_default();
+    assert!(
+        !words.contains("users.json") && !words.contains('/'),
+        "{words}"
+    );
+    server.proc.wait_for_text("users.json"); // the details are in the log
+}
