@@ -28,4 +28,6 @@ pub use golden::{assert_golden, normalize};
 pub use peer::{TestListener, connect, refused_addr};
 pub use playground::{Playground, ScratchDir};
 pub use pretty_assertions;
-pub use process::{Finished, Input, Proc, start_server, start_server_in};
+pub use process::{
+    Finished, Input, Proc, start_server, start_server_in, start_server_with_args,
+};

@@ -442,7 +442,19 @@ pub fn start_server_in(
 ) -> std::io::Result<(Proc, SocketAddr)> {
     let mut args = vec!["--addr".to_string(), "127.0.0.1:0".to_string()];
     args.extend_from_slice(extra_args);
-    let mut server = Proc::spawn_in(dir, name, program, &args, Input::Piped)?;
+    start_server_with_args(dir, name, program, &args)
+}
+
+/// Like [`start_server_in`], with every argument given by the caller, who
+/// puts `--addr 127.0.0.1:0` where the program wants it (after a subcommand,
+/// say). Waits until the server prints its `listening on` line.
+pub fn start_server_with_args(
+    dir: Option<&Path>,
+    name: &str,
+    program: &Path,
+    args: &[String],
+) -> std::io::Result<(Proc, SocketAddr)> {
+    let mut server = Proc::spawn_in(dir, name, program, args, Input::Piped)?;
     let deadline = Instant::now() + TIMEOUT;
     loop {
         let Some(line) = server.next_line_until(deadline) else {

@@ -4,6 +4,19 @@
 
 mod support;
 
+/// Lesson 11's own programs.
+fn programs() -> support::Programs {
+    let program = |path: &str| support::Program {
+        path: path.into(),
+        first: Vec::new(),
+    };
+    support::Programs {
+        server: program(env!("CARGO_BIN_EXE_server-11")),
+        client: program(env!("CARGO_BIN_EXE_client-11")),
+        admin: env!("CARGO_BIN_EXE_server-11").into(),
+    }
+}
+
 mod hostile;
 mod load;
 mod r1_accounts;

@@ -59,11 +59,14 @@ fn r8_on_a_terminal_the_bar_shows_bytes_and_the_resume_point() {
     // `script` gives the client a terminal and copies what it drew to us.
     // Its input is piped: the client reads the user, the password (a piped
     // line, since its stdin is not the terminal), then the command.
-    let command = format!(
-        "{} --addr {} --user alice",
-        client_program().display(),
-        server.addr
-    );
+    let client = client_program();
+    let args = client.args(&[
+        "--addr".into(),
+        server.addr.to_string(),
+        "--user".into(),
+        "alice".into(),
+    ]);
+    let command = format!("{} {}", client.path.display(), args.join(" "));
     let mut script = Command::new("script")
         .args(["--quiet", "--return", "--command", &command, "/dev/null"])
         .current_dir(&dir)

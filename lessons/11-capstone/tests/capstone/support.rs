@@ -19,17 +19,43 @@ use lesson_07::frame::{FrameError, read_header, write_header};
 use lesson_11::protocol::{Entry, Reply, Request, Status};
 use lesson_11::transfer::sha256_of;
 use workbook_harness::{
-    Finished, Input, Proc, ScratchDir, connect, start_server_in,
+    Finished, Input, Proc, ScratchDir, connect, start_server_with_args,
 };
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// The programs under test. Part 2 of the capstone points these at a learner's.
-pub fn server_program() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_server-11"))
+/// A program under test: its path, and the arguments that come first (the
+/// homework's one program takes `server` or `client`).
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub path: PathBuf,
+    pub first: Vec<String>,
 }
-pub fn client_program() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_client-11"))
+
+/// The programs under test, chosen by the test crate that includes this file:
+/// lesson 11's own tests run `server-11` and `client-11`; homework 11's check
+/// runs the learner's program (or the solution, or a fixture). `admin` makes
+/// the accounts: always the reference `server-11`, whose users.json format
+/// every server reads.
+#[derive(Debug, Clone)]
+pub struct Programs {
+    pub server: Program,
+    pub client: Program,
+    pub admin: PathBuf,
+}
+
+pub fn server_program() -> Program {
+    crate::programs().server
+}
+pub fn client_program() -> Program {
+    crate::programs().client
+}
+
+impl Program {
+    /// The arguments to start it with: its first ones, then `args`.
+    pub fn args(&self, args: &[String]) -> Vec<String> {
+        self.first.iter().chain(args).cloned().collect()
+    }
 }
 
 /// A server's folder with its accounts, in a scratch folder of the test.
@@ -49,9 +75,9 @@ impl World {
     pub fn admin(&self, args: &[&str], stdin: &str) -> Finished {
         let mut all = vec!["--root".to_string(), self.root.display().to_string()];
         all.extend(args.iter().map(|a| a.to_string()));
+        let admin = crate::programs().admin;
         let mut proc =
-            Proc::spawn("server-11 (admin)", &server_program(), &all, Input::Piped)
-                .unwrap();
+            Proc::spawn("server-11 (admin)", &admin, &all, Input::Piped).unwrap();
         for line in stdin.lines() {
             proc.send_line(line);
         }
@@ -77,8 +103,12 @@ impl World {
     pub fn start(&self, args: &[&str]) -> Server {
         let mut all = vec!["--root".to_string(), self.root.display().to_string()];
         all.extend(args.iter().map(|a| a.to_string()));
+        let server = server_program();
+        let mut args = server.args(&["--addr".into(), "127.0.0.1:0".into()]);
+        args.extend(all);
         let (proc, addr) =
-            start_server_in(None, "server-11", &server_program(), &all).unwrap();
+            start_server_with_args(None, "the server", &server.path, &args)
+                .unwrap_or_else(|e| panic!("{e}"));
         Server { proc, addr }
     }
 
@@ -269,15 +299,11 @@ pub fn run_client(
     user: &str,
     lines: &[&str],
 ) -> Finished {
-    let args = ["--addr".to_string(), addr.to_string()];
-    let mut client = Proc::spawn_in(
-        Some(dir),
-        "client-11",
-        &client_program(),
-        &args,
-        Input::Piped,
-    )
-    .unwrap();
+    let program = client_program();
+    let args = program.args(&["--addr".to_string(), addr.to_string()]);
+    let mut client =
+        Proc::spawn_in(Some(dir), "the client", &program.path, &args, Input::Piped)
+            .unwrap();
     client.send_line(user);
     client.send_line(PASSWORD);
     for line in lines {
