@@ -24,9 +24,9 @@ server N *ARGS:
 client N *ARGS:
     cargo wb client {{N}} {{ARGS}}
 
-# Check homework N.
-check N:
-    cargo wb check {{N}}
+# Check homework N; for the capstone (11), `--milestone M` checks one milestone.
+check N *FLAGS:
+    cargo wb check {{N}} {{FLAGS}}
 
 # Show the hint for homework N.
 hint N:

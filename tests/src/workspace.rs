@@ -133,6 +133,31 @@ impl Lesson {
         found.sort_by(|a, b| a.program.cmp(&b.program));
         Ok(found)
     }
+    /// The homework's milestones, from `homework/MILESTONES`, in order; none
+    /// for a homework checked in one piece. The capstone's has seven.
+    pub fn milestones(&self) -> io::Result<Vec<Milestone>> {
+        let path = self.homework_dir().join("MILESTONES");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        text.lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .map(|line| {
+                Milestone::parse(line).ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "{}: cannot read the line {line:?}",
+                            path.display()
+                        ),
+                    )
+                })
+            })
+            .collect()
+    }
     /// The book chapter of this lesson, e.g. `book/src/02-multi-round.md`.
     pub fn chapter(&self) -> PathBuf {
         root()
@@ -146,6 +171,37 @@ impl Lesson {
     }
     pub fn client_bin(&self) -> String {
         format!("client-{}", self.nn())
+    }
+}
+
+/// One step of a homework checked milestone by milestone. A line of
+/// `homework/MILESTONES`: `number | test prefix | title | requirements |
+/// chapter section`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestone {
+    pub number: u32,
+    /// What the names of its tests start with: `m3_`.
+    pub prefix: String,
+    pub title: String,
+    /// The chapter's requirements it covers, as written: `3, 5, 6`.
+    pub requirements: String,
+    /// The section of the book it builds on: `11-capstone.md#the-client`.
+    pub chapter: String,
+}
+
+impl Milestone {
+    fn parse(line: &str) -> Option<Milestone> {
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [number, prefix, title, requirements, chapter] = parts[..] else {
+            return None;
+        };
+        Some(Milestone {
+            number: number.parse().ok()?,
+            prefix: prefix.to_string(),
+            title: title.to_string(),
+            requirements: requirements.to_string(),
+            chapter: chapter.to_string(),
+        })
     }
 }
 

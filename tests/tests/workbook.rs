@@ -703,3 +703,84 @@ fn every_homework_fixture_is_built_and_says_what_it_is() {
         }
     }
 }
+
+/// mdBook's id for a heading: lowercase, letters, digits, `-` and `_` kept,
+/// spaces made `-`, everything else dropped.
+fn heading_id(heading: &str) -> String {
+    heading
+        .trim()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => {
+                Some(c.to_lowercase().next().unwrap_or(c))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A homework in milestones is complete: each milestone has tests named with
+/// its prefix, a section of its own in HINT.md, and a chapter section that
+/// exists (the check prints all three to a learner who is stuck on it).
+#[test]
+fn every_milestone_has_tests_a_hint_and_a_chapter_section() {
+    for lesson in lessons().into_iter().filter(Lesson::has_homework) {
+        let milestones = lesson.milestones().unwrap();
+        if milestones.is_empty() {
+            continue;
+        }
+        let mut checks = String::new();
+        let tests = lesson.homework_dir().join("tests");
+        for entry in walkdir_rs(&tests) {
+            checks.push_str(&fs::read_to_string(entry).unwrap());
+        }
+        let hint =
+            fs::read_to_string(lesson.homework_dir().join("HINT.md")).unwrap();
+        for (i, m) in milestones.iter().enumerate() {
+            assert_eq!(m.number as usize, i + 1, "milestones are numbered 1, 2, …");
+            assert!(
+                checks.contains(&format!("fn {}", m.prefix)),
+                "milestone {} has no test named {}…",
+                m.number,
+                m.prefix
+            );
+            assert!(
+                hint.contains(&format!("## Milestone {}: {}", m.number, m.title)),
+                "HINT.md has no section `## Milestone {}: {}`",
+                m.number,
+                m.title
+            );
+            let (page, anchor) = m.chapter.split_once('#').unwrap();
+            let text = fs::read_to_string(book_src().join(page)).unwrap();
+            let ids: Vec<String> = text
+                .lines()
+                .filter_map(|l| {
+                    l.trim_start_matches('#')
+                        .strip_prefix(' ')
+                        .filter(|_| l.starts_with('#'))
+                })
+                .map(heading_id)
+                .collect();
+            assert!(
+                ids.iter().any(|id| id == anchor),
+                "milestone {}: {page} has no section #{anchor}",
+                m.number
+            );
+        }
+    }
+}
+
+/// Every `.rs` file under `dir`.
+fn walkdir_rs(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walkdir_rs(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+    found
+}

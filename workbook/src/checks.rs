@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use workbook_harness::homework::FIXTURE_NOT_BUILT;
-use workbook_harness::workspace::{self, Lesson};
+use workbook_harness::workspace::{self, Lesson, Milestone};
 
-use crate::homework::{self, Target, Verdict, rel, run_check};
+use crate::homework::{self, Target, Verdict, rel, run_check, run_milestone};
 use crate::{Outcome, browser, cmd, exit_code, setup, style};
 
 /// The longest any one step may take.
@@ -142,9 +142,29 @@ fn homework_proof(lesson: &Lesson) -> Result<(), String> {
                 .push(format!("rejects the right {}", rel(&fixture.path)));
         }
     }
+    let milestones = lesson
+        .milestones()
+        .map_err(|e| format!("cannot read the milestones: {e}"))?;
     let wrong = fixtures("wrong")?;
     for fixture in &wrong {
-        let run = run_check(lesson, &Target::Fixture(fixture.program.clone()))?;
+        let target = Target::Fixture(fixture.program.clone());
+        // In a homework of milestones, a wrong solution names the milestone
+        // that must reject it (`//! Milestone 4: …`), and is run against it.
+        let run = if milestones.is_empty() {
+            run_check(lesson, &target)?
+        } else {
+            let milestone = fixture_milestone(&fixture.path)
+                .and_then(|n| milestones.iter().find(|m| m.number == n))
+                .ok_or_else(|| {
+                    format!(
+                        "{} must start with `//! Milestone N:` naming one of the \
+                         {} milestones",
+                        rel(&fixture.path),
+                        milestones.len()
+                    )
+                })?;
+            run_milestone(lesson, &target, milestone)?
+        };
         let built = !run.output.contains(FIXTURE_NOT_BUILT);
         match run.verdict {
             Verdict::Failed(tests) if built && !tests.is_empty() => {}
@@ -189,6 +209,9 @@ fn homework_proof(lesson: &Lesson) -> Result<(), String> {
             ));
         }
     }
+    if !milestones.is_empty() {
+        return starter_fails_every_milestone(lesson, &milestones, &kept);
+    }
     let stub = run_check(lesson, &Target::Starter)?;
     match stub.verdict {
         Verdict::Failed(tests) if !tests.is_empty() => {
@@ -209,6 +232,48 @@ fn homework_proof(lesson: &Lesson) -> Result<(), String> {
             rel(&starter)
         )),
     }
+}
+
+/// The starting code of a homework in milestones must fail each of them, by a
+/// failing test: no milestone may pass before the learner has written it.
+fn starter_fails_every_milestone(
+    lesson: &Lesson,
+    milestones: &[Milestone],
+    kept: &str,
+) -> Result<(), String> {
+    for milestone in milestones {
+        let run = run_milestone(lesson, &Target::Starter, milestone)?;
+        match run.verdict {
+            Verdict::Failed(tests) if !tests.is_empty() => {}
+            Verdict::Passed => {
+                return Err(format!(
+                    "the starting code passes milestone {} ({}), so it proves nothing",
+                    milestone.number, milestone.title
+                ));
+            }
+            Verdict::Failed(_) | Verdict::DoesNotCompile => {
+                print!("{}", run.output);
+                return Err("the starting code must compile and fail each \
+                            milestone by a failing test"
+                    .into());
+            }
+        }
+    }
+    println!(
+        "  {} {kept}; the starting code fails all {} milestones, as it should",
+        style::good("✔"),
+        milestones.len()
+    );
+    Ok(())
+}
+
+/// The milestone a kept wrong solution names in its first line:
+/// `//! Milestone 4: the quota is checked after …`.
+fn fixture_milestone(path: &std::path::Path) -> Option<u32> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let first = text.lines().next()?;
+    let rest = first.strip_prefix("//! Milestone ")?;
+    rest.split(':').next()?.trim().parse().ok()
 }
 
 /// What `src/main.rs` is to the proof.

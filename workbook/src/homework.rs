@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, SystemTime};
 
 use workbook_harness::homework::CHECK_TARGET_VAR;
-use workbook_harness::workspace::{self, Lesson};
+use workbook_harness::workspace::{self, Lesson, Milestone};
 
 use crate::cmd;
 use crate::{Outcome, style};
@@ -52,6 +52,34 @@ pub struct CheckRun {
 
 /// Runs homework `lesson`'s check against `target`, capturing its output.
 pub fn run_check(lesson: &Lesson, target: &Target) -> Result<CheckRun, String> {
+    run_tests(lesson, target, None)
+}
+
+/// Runs one milestone of homework `lesson`'s check: the tests whose names
+/// start with its prefix.
+pub fn run_milestone(
+    lesson: &Lesson,
+    target: &Target,
+    milestone: &Milestone,
+) -> Result<CheckRun, String> {
+    let run = run_tests(lesson, target, Some(&milestone.prefix))?;
+    // A milestone whose prefix names no test would pass without checking
+    // anything: that is a mistake in the homework, never a learner's success.
+    if matches!(run.verdict, Verdict::Passed) && run.output.contains(" 0 passed;") {
+        return Err(format!(
+            "milestone {} has no tests named {}…",
+            milestone.number, milestone.prefix
+        ));
+    }
+    Ok(run)
+}
+
+/// Runs the check's tests (those that match `filter`, if given).
+fn run_tests(
+    lesson: &Lesson,
+    target: &Target,
+    filter: Option<&str>,
+) -> Result<CheckRun, String> {
     let mut cargo = workspace::cargo();
     cargo.args([
         "test",
@@ -71,6 +99,9 @@ pub fn run_check(lesson: &Lesson, target: &Target) -> Result<CheckRun, String> {
     // that they share one build of the check; a learner's check builds neither.
     if *target != Target::Learner {
         cargo.args(["--features", "fixtures"]);
+    }
+    if let Some(filter) = filter {
+        cargo.args(["--", filter]);
     }
     match target {
         Target::Learner | Target::Starter => cargo.env_remove(CHECK_TARGET_VAR),
@@ -108,9 +139,20 @@ fn chapter_section(lesson: &Lesson) -> String {
     )
 }
 
-/// `just check N`.
-pub fn check(number: u32) -> Outcome {
+/// `just check N`, or `just check N --milestone M` for a homework in milestones.
+pub fn check(number: u32, only: Option<u32>) -> Outcome {
     let lesson = workspace::homework_lesson(number)?;
+    let milestones = lesson
+        .milestones()
+        .map_err(|e| format!("cannot read the milestones: {e}"))?;
+    if !milestones.is_empty() {
+        return check_milestones(&lesson, &milestones, only);
+    }
+    if only.is_some() {
+        return Err(format!(
+            "homework {number} is checked in one piece; it has no milestones"
+        ));
+    }
     println!(
         "{}",
         style::dim(&format!(
@@ -163,6 +205,164 @@ fn report(number: u32, lesson: &Lesson, run: &CheckRun) -> ExitCode {
     println!("  The chapter: {}", chapter_section(lesson));
     println!("  A hint:      just hint {number}");
     ExitCode::FAILURE
+}
+
+// ANCHOR: milestones
+/// `just check N` for a homework in milestones: runs them in order until one
+/// fails (or only `only`), prints the table, then what the first failing one
+/// needs: its failing checks, its chapter section and its hint.
+fn check_milestones(
+    lesson: &Lesson,
+    milestones: &[Milestone],
+    only: Option<u32>,
+) -> Outcome {
+    let number = lesson.number;
+    let chosen: Vec<&Milestone> = match only {
+        None => milestones.iter().collect(),
+        Some(m) => {
+            let one =
+                milestones.iter().find(|x| x.number == m).ok_or_else(|| {
+                    format!(
+                        "homework {number} has milestones 1 to {}; there is no {m}",
+                        milestones.len()
+                    )
+                })?;
+            vec![one]
+        }
+    };
+    println!(
+        "{}",
+        style::dim(&format!(
+            "checking homework {number} ({}), milestone by milestone…",
+            rel(&lesson.homework_dir().join("src"))
+        ))
+    );
+    let mut marks: Vec<(&Milestone, Mark)> = Vec::new();
+    let mut failed: Option<(&Milestone, CheckRun)> = None;
+    for milestone in chosen {
+        if failed.is_some() {
+            marks.push((milestone, Mark::NotTried));
+            continue;
+        }
+        let run = run_milestone(lesson, &Target::Learner, milestone)?;
+        if matches!(run.verdict, Verdict::Passed) {
+            marks.push((milestone, Mark::Done));
+        } else {
+            marks.push((milestone, Mark::Failing));
+            failed = Some((milestone, run));
+        }
+    }
+    if let Some((milestone, run)) = &failed {
+        print!("{}", run.output);
+        if let Verdict::Failed(tests) = &run.verdict {
+            println!("  failing: {}", style::bold(&tests.join(", ")));
+        }
+        println!();
+        print_table(&marks);
+        let done = marks.iter().filter(|(_, m)| *m == Mark::Done).count();
+        if only.is_none() {
+            println!(
+                "{}",
+                style::bold(&format!("{done}/{} milestones", milestones.len()))
+            );
+        }
+        println!(
+            "\n{} milestone {}: {} is not done yet. What each check expected is \
+             printed above, under its name.",
+            style::error("✘"),
+            milestone.number,
+            milestone.title
+        );
+        println!(
+            "  The task:    {}",
+            rel(&lesson.homework_dir().join("src").join("main.rs"))
+        );
+        println!("  The chapter: book/src/{}", milestone.chapter);
+        println!(
+            "  Just this:   just check {number} --milestone {}",
+            milestone.number
+        );
+        if let Some(hint) = milestone_hint(lesson, milestone) {
+            println!(
+                "\n{}\n{}",
+                style::bold("The hint for this milestone:"),
+                hint
+            );
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    print_table(&marks);
+    match only {
+        Some(m) => println!("{} milestone {m} is done.", style::good("✔")),
+        None => println!(
+            "{} {}/{} milestones: homework {number} passes every check. Well done!",
+            style::good("✔"),
+            milestones.len(),
+            milestones.len()
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+// ANCHOR_END: milestones
+
+/// How far a milestone is, in the table `just check` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    Done,
+    Failing,
+    NotTried,
+}
+
+fn print_table(marks: &[(&Milestone, Mark)]) {
+    for (milestone, mark) in marks {
+        let sign = match mark {
+            Mark::Done => style::good("✔"),
+            Mark::Failing => style::error("✘"),
+            Mark::NotTried => style::dim("·"),
+        };
+        let covers = if milestone.requirements.contains(',') {
+            format!("requirements {}", milestone.requirements)
+        } else {
+            format!("requirement {}", milestone.requirements)
+        };
+        println!(
+            "  {sign} {}  {:<44} {}",
+            milestone.number,
+            milestone.title,
+            style::dim(&covers)
+        );
+    }
+}
+
+/// The section of `homework/HINT.md` for one milestone: from its heading
+/// `## Milestone N: …` to the next `## `.
+fn milestone_hint(lesson: &Lesson, milestone: &Milestone) -> Option<String> {
+    let text =
+        std::fs::read_to_string(lesson.homework_dir().join("HINT.md")).ok()?;
+    let heading = format!("## Milestone {}:", milestone.number);
+    let start = text.find(&heading)?;
+    let rest = &text[start..];
+    let end = rest[heading.len()..]
+        .find("\n## ")
+        .map_or(rest.len(), |at| at + heading.len() + 1);
+    Some(rest[..end].trim_end().to_string())
+}
+
+/// How many milestones pass, in order, stopping at the first that does not:
+/// `just progress` shows "3/7 milestones".
+pub fn milestones_done(
+    lesson: &Lesson,
+    milestones: &[Milestone],
+) -> Result<usize, String> {
+    let mut done = 0;
+    for milestone in milestones {
+        let run = run_milestone(lesson, &Target::Learner, milestone)?;
+        if !matches!(run.verdict, Verdict::Passed) {
+            break;
+        }
+        done += 1;
+    }
+    Ok(done)
 }
 
 /// `just hint N`.
@@ -265,10 +465,17 @@ pub fn watch(number: u32) -> Outcome {
             }
         }
     });
+    let milestones = lesson
+        .milestones()
+        .map_err(|e| format!("cannot read the milestones: {e}"))?;
     let mut last = newest_change(&watched);
     loop {
-        let run = run_check(&lesson, &Target::Learner)?;
-        let code = report(number, &lesson, &run);
+        let code = if milestones.is_empty() {
+            let run = run_check(&lesson, &Target::Learner)?;
+            report(number, &lesson, &run)
+        } else {
+            check_milestones(&lesson, &milestones, None)?
+        };
         if code == ExitCode::SUCCESS {
             return Ok(code);
         }
@@ -326,11 +533,6 @@ pub fn progress() -> Outcome {
         let mut cargo = workspace::cargo();
         cargo.args(["test", "--quiet", "--package", &lesson.package()]);
         let tests = cmd::captured(cargo, CHECK_LIMIT)?.status.success();
-        let homework = lesson.has_homework()
-            && matches!(
-                run_check(lesson, &Target::Learner)?.verdict,
-                Verdict::Passed
-            );
         let mark = |ok: bool| {
             if ok {
                 style::good("✔")
@@ -338,16 +540,26 @@ pub fn progress() -> Outcome {
                 style::error("✘")
             }
         };
-        println!(
-            "{:<26} {}        {}",
-            lesson.slug,
-            mark(tests),
-            if lesson.has_homework() {
-                mark(homework)
+        let milestones = lesson
+            .milestones()
+            .map_err(|e| format!("cannot read the milestones: {e}"))?;
+        let homework = if !lesson.has_homework() {
+            style::dim("-")
+        } else if !milestones.is_empty() {
+            let done = milestones_done(lesson, &milestones)?;
+            let text = format!("{done}/{} milestones", milestones.len());
+            if done == milestones.len() {
+                style::good(&text)
             } else {
-                style::dim("-")
+                text
             }
-        );
+        } else {
+            mark(matches!(
+                run_check(lesson, &Target::Learner)?.verdict,
+                Verdict::Passed
+            ))
+        };
+        println!("{:<26} {}        {homework}", lesson.slug, mark(tests));
     }
     println!(
         "{}",

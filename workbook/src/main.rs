@@ -54,7 +54,12 @@ enum Command {
         args: Vec<String>,
     },
     /// Check homework N: run its tests against your code.
-    Check { number: u32 },
+    Check {
+        number: u32,
+        /// For a homework in milestones (the capstone's): check only this one.
+        #[arg(long, value_name = "M")]
+        milestone: Option<u32>,
+    },
     /// Show the hint for homework N.
     Hint { number: u32 },
     /// Re-check homework N every time you save (press Enter to re-check by hand).
@@ -104,7 +109,7 @@ fn in_checkout(command: Command) -> Outcome {
         Command::Client { number, args } => {
             run::one_side(number, run::Side::Client, &args)
         }
-        Command::Check { number } => homework::check(number),
+        Command::Check { number, milestone } => homework::check(number, milestone),
         Command::Hint { number } => homework::hint(number),
         Command::Watch { number } => homework::watch(number),
         Command::Reset { number } => homework::reset(number),

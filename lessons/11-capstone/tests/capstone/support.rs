@@ -1,19 +1,22 @@
 //! What every test of the capstone needs: a server with a fresh folder and
 //! accounts made by its own `add-user`, a raw protocol client written from the
 //! chapter's tables (not the lesson's client code, so the two are checked
-//! against the tables separately), the real client as a process, and a relay
-//! that counts (and can cut) the bytes crossing between them.
+//! against the tables separately), the real client as a process, a relay
+//! that counts (and can cut) the bytes crossing between them, and bounded
+//! waits for what a server does a moment after the test's last step. Homework
+//! 11's check includes this file too, with its own programs.
 
 #![allow(dead_code)]
 
 use std::fs;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lesson_07::frame::{FrameError, read_header, write_header};
 use lesson_11::protocol::{Entry, Reply, Request, Status};
@@ -101,14 +104,34 @@ impl World {
 
     /// Starts the server on a free loopback port with `args` added.
     pub fn start(&self, args: &[&str]) -> Server {
+        self.start_program(&server_program(), "the server", args)
+    }
+
+    /// Starts lesson 11's own `server-11` (the program that makes the
+    /// accounts), whichever server is under test: homework 11's checks of a
+    /// client talk to the reference server, so that only the client is new.
+    pub fn start_reference(&self, args: &[&str]) -> Server {
+        let reference = Program {
+            path: crate::programs().admin,
+            first: Vec::new(),
+        };
+        self.start_program(&reference, "the reference server", args)
+    }
+
+    /// Starts `program` on this world's folder, on a free loopback port, and
+    /// waits for its first line, `listening on ADDR`.
+    fn start_program(
+        &self,
+        program: &Program,
+        name: &str,
+        args: &[&str],
+    ) -> Server {
         let mut all = vec!["--root".to_string(), self.root.display().to_string()];
         all.extend(args.iter().map(|a| a.to_string()));
-        let server = server_program();
-        let mut args = server.args(&["--addr".into(), "127.0.0.1:0".into()]);
+        let mut args = program.args(&["--addr".into(), "127.0.0.1:0".into()]);
         args.extend(all);
-        let (proc, addr) =
-            start_server_with_args(None, "the server", &server.path, &args)
-                .unwrap_or_else(|e| panic!("{e}"));
+        let (proc, addr) = start_server_with_args(None, name, &program.path, &args)
+            .unwrap_or_else(|e| panic!("{e}"));
         Server { proc, addr }
     }
 
@@ -181,8 +204,32 @@ impl Raw {
     /// Sends a request without a body and returns its reply.
     #[track_caller]
     pub fn call(&mut self, request: &Request) -> Reply {
-        self.send(request, b"").expect("send");
-        self.reply().expect("a reply")
+        // `panic!` here, not in a closure: the failure then points at the
+        // test's line (`#[track_caller]`).
+        if let Err(e) = self.send(request, b"") {
+            panic!("cannot send {request:?}: {e}");
+        }
+        match self.reply() {
+            Ok(reply) => reply,
+            Err(e) => panic!("no reply to {request:?} (did the session end?): {e}"),
+        }
+    }
+
+    /// Sends a request again, for a bounded time, while its reply is `busy`,
+    /// and returns the first other reply (or the last `busy` one). A session
+    /// whose connection broke in the middle of an upload holds that upload
+    /// until its server notices the break, a moment later: a `put` of the
+    /// same file meanwhile is `busy`, as the chapter says.
+    #[track_caller]
+    pub fn call_while_busy(&mut self, request: &Request) -> Reply {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let reply = self.call(request);
+            if reply.code.as_deref() != Some("busy") || Instant::now() >= deadline {
+                return reply;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Reads `n` bytes of body.
@@ -253,6 +300,33 @@ impl Raw {
         let body = self.body(reply.body_size);
         let trailer = self.reply().expect("a trailer");
         (reply, body, Some(trailer))
+    }
+}
+
+/// Connects, again for a bounded time while the greeting is `full`, and
+/// returns the first connection greeted otherwise (or the last `full` one):
+/// the place of a session that ended is free once the server has noticed
+/// that its connection closed, a moment after the client closed it.
+#[track_caller]
+pub fn connect_when_free(addr: SocketAddr) -> Raw {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let raw = Raw::connect(addr);
+        if raw.greeting.code.as_deref() != Some("full")
+            || Instant::now() >= deadline
+        {
+            return raw;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `ok` for a successful reply, else the error's `code`: what a program acts
+/// on (the `error` words are for people, and each server words its own).
+pub fn outcome(reply: &Reply) -> String {
+    match reply.status {
+        Status::Ok => "ok".into(),
+        Status::Error => reply.code.clone().unwrap_or_else(|| "(no code)".into()),
     }
 }
 
@@ -329,6 +403,23 @@ impl Relay {
         cut_to_server: Option<u64>,
         cut_to_client: Option<u64>,
     ) -> Relay {
+        Relay::open(server, cut_to_server, cut_to_client, None)
+    }
+
+    /// Relays every connection to `server`, and damages one byte on its way
+    /// to the client: the byte at `at`, counted from the first the server
+    /// sent through the relay, arrives with its bits flipped. A network
+    /// that damages data, in short: what a client's digest check is for.
+    pub fn damaging(server: SocketAddr, at: u64) -> Relay {
+        Relay::open(server, None, None, Some(at))
+    }
+
+    fn open(
+        server: SocketAddr,
+        cut_to_server: Option<u64>,
+        cut_to_client: Option<u64>,
+        flip_to_client: Option<u64>,
+    ) -> Relay {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let to_server = Arc::new(AtomicU64::new(0));
@@ -343,8 +434,15 @@ impl Relay {
                     server.try_clone().unwrap(),
                     Arc::clone(&up),
                     cut_to_server,
+                    None,
                 );
-                pump(server, client, Arc::clone(&down), cut_to_client);
+                pump(
+                    server,
+                    client,
+                    Arc::clone(&down),
+                    cut_to_client,
+                    flip_to_client,
+                );
             }
         });
         Relay {
@@ -355,12 +453,14 @@ impl Relay {
     }
 }
 
-/// Copies `from` to `to`, counting, until the end or the cut.
+/// Copies `from` to `to`, counting, until the end or the cut; the byte at
+/// `flip` (by the count), if any, goes with its bits flipped.
 fn pump(
     mut from: TcpStream,
     mut to: TcpStream,
     count: Arc<AtomicU64>,
     cut: Option<u64>,
+    flip: Option<u64>,
 ) {
     thread::spawn(move || {
         let mut buf = [0u8; 16 * 1024];
@@ -374,6 +474,12 @@ fn pump(
             match from.read(&mut buf[..want]) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    let first = count.load(Ordering::SeqCst);
+                    if let Some(at) =
+                        flip.filter(|at| (first..first + n as u64).contains(at))
+                    {
+                        buf[(at - first) as usize] ^= 0xff;
+                    }
                     if to.write_all(&buf[..n]).is_err() {
                         break;
                     }
@@ -399,6 +505,137 @@ pub fn eventually(what: &str, done: impl Fn() -> bool) {
         );
         thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// How long the bounded waits below wait: far longer than any server takes
+/// to notice a closed connection, short enough to fail a test that waits
+/// for something that never comes.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Asks `probe` again, every few milliseconds and for a bounded time, until
+/// it answers `expected`; returns its last answer, for the test to compare
+/// with `expected` (so that a failure shows what came instead). For state a
+/// server reaches a moment after the test's last step, such as `used` once
+/// it has given up an upload whose connection broke.
+pub fn settle<T: PartialEq>(expected: &T, mut probe: impl FnMut() -> T) -> T {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let answer = probe();
+        if answer == *expected || Instant::now() >= deadline {
+            return answer;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// What a program kept of an interrupted transfer of `bytes`, wherever under
+/// `dir` it keeps it: the length of the longest non-empty file there (links
+/// not followed) whose bytes are the first bytes of `bytes`; 0 if there is
+/// none. Read from the disk, so it holds for any server (or client) that
+/// keeps what arrived, whatever it names the file.
+pub fn kept_prefix(dir: &Path, bytes: &[u8]) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut longest = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue; // gone meanwhile
+        };
+        let kept = if meta.is_dir() {
+            kept_prefix(&path, bytes)
+        } else if meta.is_file()
+            && meta.len() > 0
+            && meta.len() <= bytes.len() as u64
+        {
+            match fs::read(&path) {
+                Ok(held) if bytes.starts_with(&held) => held.len() as u64,
+                _ => 0,
+            }
+        } else {
+            0
+        };
+        longest = longest.max(kept);
+    }
+    longest
+}
+
+/// Runs `n` sessions, each on a thread of its own: each gets ready (`setup`,
+/// a login, say), then waits until all are, then does its `work` at the same
+/// moment as the others. One whose setup fails (a server that never greets,
+/// a login refused) still takes its turn at the wait, so the others are not
+/// kept waiting for ever. Returns each one's result, or what went wrong.
+pub fn at_the_same_moment<S, T: Send>(
+    n: usize,
+    setup: impl Fn(usize) -> S + Sync,
+    work: impl Fn(usize, S) -> T + Sync,
+) -> Vec<Result<T, String>> {
+    let ready = Barrier::new(n);
+    thread::scope(|scope| {
+        let sessions: Vec<_> = (0..n)
+            .map(|i| {
+                let (ready, setup, work) = (&ready, &setup, &work);
+                scope.spawn(move || {
+                    let prepared =
+                        panic::catch_unwind(AssertUnwindSafe(|| setup(i)));
+                    ready.wait();
+                    let prepared = prepared.map_err(panic_words)?;
+                    panic::catch_unwind(AssertUnwindSafe(|| work(i, prepared)))
+                        .map_err(panic_words)
+                })
+            })
+            .collect();
+        sessions
+            .into_iter()
+            .map(|s| s.join().unwrap_or_else(|e| Err(panic_words(e))))
+            .collect()
+    })
+}
+
+/// What a panic said.
+fn panic_words(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(words) => *words,
+        Err(payload) => match payload.downcast::<&str>() {
+            Ok(words) => words.to_string(),
+            Err(_) => "a panic".into(),
+        },
+    }
+}
+
+/// An upload of `file` to `path` as `user`, cut off after its first `sent`
+/// bytes, as when a client's network breaks: `put`, a `data` frame whose body
+/// stops short, then the connection closed. Returns once the server's disk
+/// holds the `sent` bytes that arrived (where it keeps them is its own
+/// business). The server may notice a moment later that the upload ended: a
+/// test goes on with [`settle`] or [`Raw::call_while_busy`].
+#[track_caller]
+pub fn interrupt_put(
+    world: &World,
+    addr: SocketAddr,
+    user: &str,
+    path: &str,
+    file: &[u8],
+    sent: usize,
+) {
+    let mut raw = Raw::login(addr, user);
+    let offer = raw.call(&put(path, file.len() as u64));
+    assert_eq!(
+        outcome(&offer),
+        "ok",
+        "put {path} ({} bytes) was not offered: {offer:?}",
+        file.len()
+    );
+    raw.send(&data(0, file.len() as u64), &file[..sent])
+        .unwrap();
+    drop(raw);
+    let kept = settle(&(sent as u64), || kept_prefix(&world.root, file));
+    assert_eq!(
+        kept, sent as u64,
+        "an upload of {path} cut after {sent} bytes: the longest start of it \
+         on the server's disk (expected every byte that arrived, {sent})"
+    );
 }
 
 /// Fails unless the server has ended the connection: the next read finds the
