@@ -420,7 +420,7 @@ impl Proc {
     /// by its name and whether it was still running, for a failing test.
     fn last_lines(&self, running: bool, keep: usize) -> String {
         let state = if running {
-            "still running"
+            "was still running"
         } else {
             "had exited"
         };
