@@ -77,9 +77,16 @@ fn three_clients_are_served_at_the_same_time() {
         .iter()
         .map(|name| start_put(addr, name))
         .collect();
-    for put in &puts {
-        server
-            .wait_for_text(&format!("{}: put {}: receiving", put.local, put.name));
+    // All three are receiving at once, in whatever order their lines come.
+    let mut waiting: Vec<String> = puts
+        .iter()
+        .map(|put| format!("{}: put {}: receiving", put.local, put.name))
+        .collect();
+    while !waiting.is_empty() {
+        let line = server.wait_for("the next upload's receiving line", |line| {
+            waiting.iter().any(|w| line.contains(w.as_str()))
+        });
+        waiting.retain(|w| !line.contains(w.as_str()));
     }
     for put in puts {
         put.finish();
