@@ -18,6 +18,11 @@
 //! `listening on ADDR`, is read. The accounts are made by the reference
 //! `server-11 add-user`, so your server reads the `users.json` it writes; and
 //! your client is checked against the reference server.
+//!
+//! Lesson 11's own suite (`lessons/11-capstone/tests/capstone/`) includes
+//! these same milestone modules and runs them against `server-11` and
+//! `client-11`: the tests your program must pass are exactly the tests the
+//! reference passes.
 
 #[path = "../../tests/capstone/support.rs"]
 mod support;

@@ -508,6 +508,23 @@ impl Siege {
         }
     }
 
+    /// Symbolic links made on the server's disk in alice's home: out of it,
+    /// to bob's home (`to-bob`), to one of his files (`bobs-x`), to the
+    /// server's folder (`to-root`) and up (`up`, to `../bob`); and inside
+    /// it, `mine`, to her folder `docs`, which holds `a.txt`.
+    #[cfg(unix)]
+    pub fn make_links(&self) {
+        use std::os::unix::fs::symlink;
+        let (home, world) = (self.world.home("alice"), &self.world);
+        symlink(world.home("bob"), home.join("to-bob")).unwrap();
+        symlink(world.home("bob").join("x"), home.join("bobs-x")).unwrap();
+        symlink(&world.root, home.join("to-root")).unwrap();
+        symlink("../bob", home.join("up")).unwrap();
+        fs::create_dir(home.join("docs")).unwrap();
+        fs::write(home.join("docs/a.txt"), b"alice's a").unwrap();
+        symlink("docs", home.join("mine")).unwrap();
+    }
+
     /// The scratch folder around the server's folder, and all of the server's
     /// folder but alice's own places.
     fn outside(world: &World) -> BTreeMap<String, String> {
@@ -663,6 +680,7 @@ fn m2_names_that_break_the_rules_are_bad_paths() {
         ("ls", ".ssh", "bad-path"),
         ("rm", ".bashrc", "bad-path"),
         ("mkdir", "...", "bad-path"),
+        ("cd", "...", "bad-path"),
         ("mkdir", "a\0b", "bad-path"),
         ("mkdir", "a\nb", "bad-path"),
         ("cd", "a\0", "bad-path"),
@@ -731,16 +749,8 @@ fn m2_another_users_name_is_just_a_folder_name() {
 #[cfg(unix)]
 #[test]
 fn m2_links_out_of_the_home_are_not_followed() {
-    use std::os::unix::fs::symlink;
     let mut siege = Siege::new("m2-links");
-    let (home, world) = (siege.world.home("alice"), &siege.world);
-    symlink(world.home("bob"), home.join("to-bob")).unwrap();
-    symlink(world.home("bob").join("x"), home.join("bobs-x")).unwrap();
-    symlink(&world.root, home.join("to-root")).unwrap();
-    symlink("../bob", home.join("up")).unwrap();
-    fs::create_dir(home.join("docs")).unwrap();
-    fs::write(home.join("docs/a.txt"), b"alice's a").unwrap();
-    symlink("docs", home.join("mine")).unwrap();
+    siege.make_links();
 
     let (reply, entries) = siege.alice.ls(None);
     assert_eq!(

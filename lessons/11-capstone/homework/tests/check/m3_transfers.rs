@@ -194,7 +194,8 @@ fn m3_the_old_version_is_served_until_the_new_one_is_verified() {
 type BreakIt = (&'static str, bool, fn(&mut Raw, &[u8]));
 
 /// Breaking the order of an upload, or sending a body where none belongs, is
-/// answered `bad-request` and the connection is closed: another request
+/// answered `bad-request` (its `error` saying why, as every error's does)
+/// and the connection is closed: another request
 /// after `put`'s offer, a `data` at an offset not offered or with the wrong
 /// `body_size`, a `done` without `sha256`, a `done` instead of `data`, a
 /// `data` or `done` with no `put`, logged in or not, a body on `pwd`. Nothing
@@ -268,15 +269,21 @@ fn m3_frames_out_of_order_are_refused_and_the_connection_closed() {
         break_it(&mut raw, &file);
         actual.push(match raw.reply() {
             Ok(reply) => {
+                let words = reply.error.as_deref().is_some_and(|e| !e.is_empty());
                 let closed = raw.reply().is_err();
-                format!("{what} → {}, closed: {closed}", outcome(&reply))
+                format!(
+                    "{what} → {}, in words: {words}, closed: {closed}",
+                    outcome(&reply)
+                )
             }
             Err(e) => format!("{what} → (no reply: {e})"),
         });
     }
     let expected: Vec<_> = cases
         .iter()
-        .map(|(what, _, _)| format!("{what} → bad-request, closed: true"))
+        .map(|(what, _, _)| {
+            format!("{what} → bad-request, in words: true, closed: true")
+        })
         .collect();
     assert_eq!(actual, expected, "each way of breaking the order");
     assert!(
@@ -342,9 +349,85 @@ fn m3_refusals_leave_the_connection_usable() {
     assert_eq!(outcome(&end), "ok", "a put after the refusals: {end:?}");
 }
 
-/// get and put never leave the home: `..`, host paths, Windows' forms,
-/// hidden names, control characters are refused with nothing written
-/// outside; a host path is a path in the home, and alice's own once made.
+/// Like milestone 2's commands, put and get start a relative path from the
+/// working folder and an absolute one from the home, and their replies name
+/// the file from the home.
+#[test]
+fn m3_put_and_get_paths_start_from_the_working_folder() {
+    let (world, _server, mut raw) = alice("m3-relative");
+    let home = world.home("alice");
+    for folder in ["docs", "docs/2024", "docs/sub"] {
+        let reply = raw.call(&Request::new("mkdir").path(folder));
+        assert_eq!(outcome(&reply), "ok", "mkdir {folder}: {reply:?}");
+    }
+    assert_eq!(outcome(&raw.put("a.txt", b"top").1), "ok", "put a.txt in /");
+    assert_eq!(outcome(&raw.cd("docs")), "ok", "cd docs");
+    let (offer, end) = raw.put("a.txt", b"in docs");
+    assert_eq!(
+        (offer.path.as_deref(), outcome(&end), end.path.as_deref()),
+        (Some("/docs/a.txt"), "ok".into(), Some("/docs/a.txt")),
+        "put a.txt in /docs (the offer's path, done's outcome and path)"
+    );
+    let on_disk = |path: &str| {
+        String::from_utf8_lossy(&fs::read(home.join(path)).unwrap_or_default())
+            .into_owned()
+    };
+    assert_eq!(
+        (on_disk("a.txt"), on_disk("docs/a.txt")),
+        ("top".into(), "in docs".into()),
+        "/a.txt and /docs/a.txt on the disk"
+    );
+    let (reply, _, _) = raw.get("a.txt", b"");
+    assert_eq!(
+        reply.path.as_deref(),
+        Some("/docs/a.txt"),
+        "the path of get a.txt in /docs: {reply:?}"
+    );
+    let gets = [
+        ("a.txt", "in docs"),
+        ("/a.txt", "top"),
+        ("../a.txt", "top"),
+        ("./2024/../a.txt", "in docs"),
+    ];
+    let actual: Vec<_> = gets
+        .iter()
+        .map(|&(path, _)| {
+            let body = raw.get(path, b"").1;
+            (path, String::from_utf8_lossy(&body).into_owned())
+        })
+        .collect();
+    let expected: Vec<_> = gets.iter().map(|&(p, b)| (p, b.to_string())).collect();
+    assert_eq!(actual, expected, "each get from /docs (path, body)");
+
+    assert_eq!(outcome(&raw.cd("2024")), "ok", "cd 2024 from /docs");
+    let (_, end) = raw.put("../sub/b.txt", b"b");
+    assert_eq!(
+        (
+            outcome(&end),
+            end.path.as_deref(),
+            on_disk("docs/sub/b.txt")
+        ),
+        ("ok".into(), Some("/docs/sub/b.txt"), "b".into()),
+        "put ../sub/b.txt from /docs/2024 (outcome, path, on the disk)"
+    );
+    let (reply, _, _) = raw.get("a.txt", b"");
+    assert_eq!(
+        outcome(&reply),
+        "not-found",
+        "get a.txt from /docs/2024, where there is none: {reply:?}"
+    );
+    let pwd = raw.call(&Request::new("pwd"));
+    assert_eq!(
+        pwd.path.as_deref(),
+        Some("/docs/2024"),
+        "pwd after all that: {pwd:?}"
+    );
+}
+
+/// get and put never leave the home: `..`, host paths, another user's name,
+/// Windows' forms, hidden names, control characters are refused with nothing
+/// written, outside the home or in it; a host path is a path in the home,
+/// and alice's own once made.
 #[test]
 fn m3_put_and_get_cannot_leave_the_home() {
     let mut siege = Siege::new("m3-siege");
@@ -358,23 +441,38 @@ fn m3_put_and_get_cannot_leave_the_home() {
         ("put", "../../x", "bad-path"),
         ("put", "../bob/x", "bad-path"),
         ("put", "../bob/docs/secret.txt", "bad-path"),
+        ("get", "docs/../../bob/x", "bad-path"),
         ("get", "/etc/passwd", "not-found"),
         ("put", "/etc/passwd", "not-found"),
         ("get", &bob_x, "not-found"),
         ("put", &bob_x, "not-found"),
         ("get", &users, "not-found"),
+        ("get", "/bob/x", "not-found"),
+        ("get", "bob/docs/secret.txt", "not-found"),
+        ("put", "/bob/x", "not-found"),
         ("get", "..\\..\\users.json", "bad-path"),
+        ("get", "..\\bob\\x", "bad-path"),
+        ("get", "\\etc\\passwd", "bad-path"),
+        ("get", "\\\\server\\share\\x", "bad-path"),
         ("get", "C:\\Windows\\win.ini", "bad-path"),
         ("get", "C:/x", "bad-path"),
+        ("get", "c:x", "bad-path"),
         ("put", "C:evil", "bad-path"),
         ("put", "..\\..\\x", "bad-path"),
+        ("put", "docs\\x", "bad-path"),
         ("put", ".bashrc", "bad-path"),
         ("put", ".ssh/authorized_keys", "bad-path"),
         ("get", ".ssh/id_rsa", "bad-path"),
+        ("get", "...", "bad-path"),
+        ("put", ".../x", "bad-path"),
         ("put", "x\0/../../bob/x", "bad-path"),
         ("put", "x\ninjected", "bad-path"),
+        ("put", "a\0b", "bad-path"),
+        ("put", "tab\there", "bad-path"),
         ("get", "a\0b", "bad-path"),
         ("mkdir", "sub", "ok"),
+        ("put", "sub/.hidden", "bad-path"),
+        ("get", "/sub/.hidden", "bad-path"),
         ("cd", "sub", "ok"),
         ("get", "../../bob/x", "bad-path"),
         ("put", "../../bob/x", "bad-path"),
@@ -394,6 +492,19 @@ fn m3_put_and_get_cannot_leave_the_home() {
         b"alice was here",
         "alice's /etc/passwd on the disk"
     );
+    // Nothing refused was made in her home either.
+    let names = |entries: Vec<lesson_11::protocol::Entry>| -> Vec<String> {
+        entries.into_iter().map(|e| e.name).collect()
+    };
+    let listed = (
+        names(siege.alice.ls(Some("/")).1),
+        names(siege.alice.ls(Some("/sub")).1),
+    );
+    assert_eq!(
+        listed,
+        (vec!["etc".to_string(), "sub".into()], vec![]),
+        "the names in alice's / and /sub after her attempts"
+    );
     siege.assert_nothing_outside_changed();
 }
 
@@ -403,16 +514,9 @@ fn m3_put_and_get_cannot_leave_the_home() {
 #[cfg(unix)]
 #[test]
 fn m3_put_and_get_through_links_out_of_the_home_are_refused() {
-    use std::os::unix::fs::symlink;
     let mut siege = Siege::new("m3-links");
-    let (home, world) = (siege.world.home("alice"), &siege.world);
-    symlink(world.home("bob"), home.join("to-bob")).unwrap();
-    symlink(world.home("bob").join("x"), home.join("bobs-x")).unwrap();
-    symlink(&world.root, home.join("to-root")).unwrap();
-    symlink("../bob", home.join("up")).unwrap();
-    fs::create_dir(home.join("docs")).unwrap();
-    fs::write(home.join("docs/a.txt"), b"alice's a").unwrap();
-    symlink("docs", home.join("mine")).unwrap();
+    siege.make_links();
+    let home = siege.world.home("alice");
     siege.expect(&[
         ("get", "to-bob/x", "bad-path"),
         ("get", "to-bob/docs/secret.txt", "bad-path"),

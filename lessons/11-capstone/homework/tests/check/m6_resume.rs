@@ -179,7 +179,7 @@ fn m6_a_resume_with_wrong_bytes_is_damaged() {
 /// A kept partial upload shows in `ls` as `partial` with the bytes held, after
 /// the file of the same name; it counts in `used`, holds its name against
 /// `mkdir` (`exists`) and its folder against `rm` (`not-empty`); `rm` of its
-/// name removes it, and the file of that name.
+/// name removes it, and the file of that name, and names what it removed.
 #[test]
 fn m6_a_kept_partial_is_listed_and_rm_removes_it() {
     const SIZE: usize = 256 * KIB;
@@ -228,14 +228,22 @@ fn m6_a_kept_partial_is_listed_and_rm_removes_it() {
         .iter()
         .map(|&(command, path, _)| {
             let reply = raw.call(&Request::new(command).path(path));
-            format!("{command} {path} → {}", outcome(&reply))
+            let code = outcome(&reply);
+            let at = reply.path.filter(|_| code == "ok");
+            format!("{command} {path} → {code}, path {at:?}")
         })
         .collect();
     let wanted: Vec<_> = steps
         .iter()
-        .map(|(command, path, code)| format!("{command} {path} → {code}"))
+        .map(|(command, path, code)| {
+            let at = (*code == "ok").then(|| format!("/{path}"));
+            format!("{command} {path} → {code}, path {at:?}")
+        })
         .collect();
-    assert_eq!(actual, wanted, "each step, in turn");
+    assert_eq!(
+        actual, wanted,
+        "each step, in turn (the code, and the path an rm names)"
+    );
     let (reply, entries) = raw.ls(None);
     assert_eq!(
         (reply.used, entries),
