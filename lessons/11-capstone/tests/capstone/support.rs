@@ -258,10 +258,13 @@ impl Raw {
         (reply, entries)
     }
 
-    /// A whole put: `put`, then `data` from the offset offered (if `resume`
-    /// and the bytes match) or 0, then `done`. Returns the offer and the end.
+    /// A whole put: `put`, then `data` from the offset offered (if the bytes
+    /// match) or 0, then `done`. Returns the offer and the end. A `busy` offer
+    /// is asked again for a while: an upload of the same file cut a moment ago
+    /// is held until the server notices the cut (a test of `busy` itself sends
+    /// its `put` with [`Raw::call`]).
     pub fn put(&mut self, path: &str, bytes: &[u8]) -> (Reply, Reply) {
-        let offer = self.call(&put(path, bytes.len() as u64));
+        let offer = self.call_while_busy(&put(path, bytes.len() as u64));
         if offer.status != Status::Ok {
             return (offer.clone(), offer);
         }
