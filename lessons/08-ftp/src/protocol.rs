@@ -91,7 +91,27 @@ impl Reply {
 }
 
 /// The first 16 of a digest's 64 hex digits: enough for a person to compare.
-pub fn short(digest: &str) -> &str {
-    digest.get(..16).unwrap_or(digest)
+/// A digest the peer sent may hold anything, a newline too: escaped, it cannot
+/// start a line of its own in a log or on the screen.
+pub fn short(digest: &str) -> String {
+    digest
+        .chars()
+        .take(16)
+        .flat_map(char::escape_debug)
+        .collect()
 }
 // ANCHOR_END: all
+
+#[cfg(test)]
+mod short_tests {
+    use super::short;
+
+    #[test]
+    fn a_digest_is_cut_to_16_characters_and_escaped() {
+        let digest =
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert_eq!(short(digest), "9f86d081884c7d65");
+        assert_eq!(short("a\nput x: saved"), "a\\nput x: saved");
+        assert_eq!(short("é"), "é");
+    }
+}
