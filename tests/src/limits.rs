@@ -117,3 +117,24 @@ fn prlimit(pid: u32, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Raises the soft limit on open files of this process (and so of the programs
+/// it starts afterwards, which inherit it) to at least `wanted`, as far as the
+/// hard limit allows. Returns the soft limit now in force; the caller compares
+/// it with what it needs and, if the system allows no more, says so and skips.
+pub fn raise_open_files(wanted: u64) -> u64 {
+    let pid = std::process::id();
+    let read = |column: &str| -> u64 {
+        let out = prlimit(
+            pid,
+            &["--nofile", "--raw", "--noheadings", &format!("--output={column}")],
+        );
+        // "unlimited" is the largest limit of all.
+        out.trim().parse().unwrap_or(u64::MAX)
+    };
+    let (soft, hard) = (read("SOFT"), read("HARD"));
+    if soft < wanted {
+        prlimit(pid, &[&format!("--nofile={}:", wanted.min(hard))]);
+    }
+    read("SOFT")
+}

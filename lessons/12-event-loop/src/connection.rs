@@ -574,6 +574,17 @@ impl Connection {
     }
     // ANCHOR_END: deadline
 
+    /// Tells a client that is cut off why, as lesson 8 does, if nothing else
+    /// waits to be sent: one write of one small reply, which an empty socket
+    /// buffer takes whole. Whatever happens, the connection closes next.
+    pub fn last_words(&mut self, why: &str) {
+        if self.output.is_empty() {
+            let mut reply = Vec::new();
+            write_header(&mut reply, &Reply::error(why)).expect("a small reply");
+            let _ = self.stream.write(&reply);
+        }
+    }
+
     /// What this connection holds in memory for its buffers, in bytes.
     pub fn buffered(&self) -> usize {
         self.input.buffered() + self.output.capacity()

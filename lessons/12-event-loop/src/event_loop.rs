@@ -196,8 +196,13 @@ impl Server {
             if at > now {
                 break;
             }
-            let why = match self.connections.get(&token) {
-                Some(connection) => connection.deadline(self.settings.idle_timeout).1,
+            let idle = self.settings.idle_timeout;
+            let why = match self.connections.get_mut(&token) {
+                Some(connection) => {
+                    let (_, why) = connection.deadline(idle);
+                    connection.last_words(&why);
+                    why
+                }
                 None => String::new(),
             };
             self.close(token, registry, &why);
@@ -233,6 +238,7 @@ impl Server {
         };
         let _ = registry.deregister(&mut connection.stream);
         let peer = connection.peer;
+        drop(connection); // closes the socket and any file, before the log says so
         if why.is_empty() {
             println!("{peer}: left");
         } else {
