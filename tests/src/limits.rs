@@ -127,7 +127,12 @@ pub fn raise_open_files(wanted: u64) -> u64 {
     let read = |column: &str| -> u64 {
         let out = prlimit(
             pid,
-            &["--nofile", "--raw", "--noheadings", &format!("--output={column}")],
+            &[
+                "--nofile",
+                "--raw",
+                "--noheadings",
+                &format!("--output={column}"),
+            ],
         );
         // "unlimited" is the largest limit of all.
         out.trim().parse().unwrap_or(u64::MAX)

@@ -194,7 +194,9 @@ impl Connection {
             self.state,
             State::Hashing { .. } | State::Sending { .. } | State::Closing { .. }
         );
-        !busy && self.output.len() < OUTPUT_LIMIT && self.input.buffered() < INPUT_LIMIT
+        !busy
+            && self.output.len() < OUTPUT_LIMIT
+            && self.input.buffered() < INPUT_LIMIT
     }
 
     fn between_requests(&self) -> bool {
@@ -220,12 +222,14 @@ impl Connection {
         loop {
             let ready_for_a_request = matches!(self.state, State::Request { .. })
                 && self.output.len() < OUTPUT_LIMIT;
-            let taking_a_body =
-                matches!(self.state, State::Receiving { .. } | State::Skipping { .. });
+            let taking_a_body = matches!(
+                self.state,
+                State::Receiving { .. } | State::Skipping { .. }
+            );
             if !ready_for_a_request && !taking_a_body {
                 return Ok(());
             }
-            let piece = match self.input.next() {
+            let piece = match self.input.next_piece() {
                 Ok(Some(piece)) => piece,
                 Ok(None) => return Ok(()), // more bytes must arrive first
                 Err(e) => {
@@ -358,7 +362,11 @@ impl Connection {
     }
 
     /// Sends a refusal and waits for the next request; the log says why.
-    fn refuse(&mut self, request: &Request, reply: Reply) -> Result<(), FrameError> {
+    fn refuse(
+        &mut self,
+        request: &Request,
+        reply: Reply,
+    ) -> Result<(), FrameError> {
         let error = reply.error.as_deref().unwrap_or_default();
         let (command, name) = (shown(&request.command), shown(&request.name));
         self.log(&format!("refused {command} {name}: {error}"));
@@ -369,7 +377,11 @@ impl Connection {
 
     // ANCHOR: body
     /// Some body bytes have arrived, for a put or for a body being skipped.
-    fn body(&mut self, bytes: &[u8], settings: &Settings) -> Result<(), FrameError> {
+    fn body(
+        &mut self,
+        bytes: &[u8],
+        settings: &Settings,
+    ) -> Result<(), FrameError> {
         match &mut self.state {
             State::Receiving {
                 part, hasher, left, ..
@@ -397,9 +409,12 @@ impl Connection {
 
     /// The whole upload is in: check its digest, put it in place, reply.
     fn finish_put(&mut self) {
-        let state = std::mem::replace(&mut self.state, State::Request {
-            since: Instant::now(),
-        });
+        let state = std::mem::replace(
+            &mut self.state,
+            State::Request {
+                since: Instant::now(),
+            },
+        );
         let State::Receiving {
             name,
             part,
@@ -432,9 +447,12 @@ impl Connection {
 
     /// A skipped body is over: send the refusal, or serve the get.
     fn finish_skip(&mut self, settings: &Settings) -> Result<(), FrameError> {
-        let state = std::mem::replace(&mut self.state, State::Request {
-            since: Instant::now(),
-        });
+        let state = std::mem::replace(
+            &mut self.state,
+            State::Request {
+                since: Instant::now(),
+            },
+        );
         let State::Skipping { then, .. } = state else {
             unreachable!("finish_skip is called while skipping")
         };
@@ -470,11 +488,12 @@ impl Connection {
                     sha256: Some(digest),
                     ..Reply::default()
                 });
-                let State::Hashing { file, .. } =
-                    std::mem::replace(&mut self.state, State::Request {
+                let State::Hashing { file, .. } = std::mem::replace(
+                    &mut self.state,
+                    State::Request {
                         since: Instant::now(),
-                    })
-                else {
+                    },
+                ) else {
                     unreachable!()
                 };
                 self.state = State::Sending {
@@ -483,7 +502,9 @@ impl Connection {
                     left: size,
                 };
             }
-            State::Sending { file, left, .. } if self.output.len() < OUTPUT_LIMIT => {
+            State::Sending { file, left, .. }
+                if self.output.len() < OUTPUT_LIMIT =>
+            {
                 let want = (*left).min(scratch.len() as u64) as usize;
                 if want > 0 {
                     let n = file.read(&mut scratch[..want])?;
@@ -560,7 +581,10 @@ impl Connection {
     pub fn deadline(&self, idle: Duration) -> (Instant, String) {
         let secs = idle.as_secs_f64();
         if !self.output.is_empty() {
-            (self.last_write + idle, format!("the peer read nothing for {secs} s"))
+            (
+                self.last_write + idle,
+                format!("the peer read nothing for {secs} s"),
+            )
         } else if let State::Request { since } = self.state {
             let why = format!("no complete request within {secs} s");
             (since + idle, why)

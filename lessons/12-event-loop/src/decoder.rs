@@ -85,14 +85,14 @@ impl<H: DeserializeOwned + BodySize> Decoder<H> {
         }
     }
 
-    /// Keeps the bytes of one read. Nothing is decoded yet: [`Decoder::next`]
+    /// Keeps the bytes of one read. Nothing is decoded yet: [`Decoder::next_piece`]
     /// does that, when the caller is ready for the next piece.
     pub fn feed(&mut self, bytes: &[u8]) {
         self.buffer.extend_from_slice(bytes);
     }
 
     /// The next complete piece, or `None` if more bytes must arrive first.
-    pub fn next(&mut self) -> Result<Option<Piece<H>>, FrameError> {
+    pub fn next_piece(&mut self) -> Result<Option<Piece<H>>, FrameError> {
         if self.body_left > 0 {
             return Ok(self.body());
         }

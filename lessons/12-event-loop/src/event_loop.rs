@@ -129,7 +129,9 @@ impl Server {
             let token = Token(self.next_token);
             self.next_token += 1;
             // Readable only: writable is asked for while output waits.
-            if let Err(e) = registry.register(&mut stream, token, Interest::READABLE) {
+            if let Err(e) =
+                registry.register(&mut stream, token, Interest::READABLE)
+            {
                 println!("{peer}: cannot watch the connection: {e}");
                 continue; // dropping the stream closes it
             }
@@ -173,7 +175,8 @@ impl Server {
                             Interest::READABLE
                         };
                         let stream = &mut connection.stream;
-                        if let Err(e) = registry.reregister(stream, token, interest) {
+                        if let Err(e) = registry.reregister(stream, token, interest)
+                        {
                             self.close(token, registry, &e.to_string());
                             continue;
                         }
@@ -191,7 +194,12 @@ impl Server {
     // ANCHOR: expire
     /// Closes every connection whose deadline has passed, and accepts again if
     /// it is time to.
-    fn expire(&mut self, now: Instant, listener: &TcpListener, registry: &Registry) {
+    fn expire(
+        &mut self,
+        now: Instant,
+        listener: &TcpListener,
+        registry: &Registry,
+    ) {
         while let Some(&(at, token)) = self.deadlines.first() {
             if at > now {
                 break;

@@ -23,7 +23,10 @@ fn encode(frames: &[Frame]) -> Vec<u8> {
 /// Feeds `bytes` to a decoder in pieces of the given sizes (cycled), taking
 /// every complete piece after each feed, as the event loop does after each read;
 /// then puts the pieces back together into frames.
-fn decode_in_chunks(bytes: &[u8], sizes: &[usize]) -> Result<Vec<Frame>, FrameError> {
+fn decode_in_chunks(
+    bytes: &[u8],
+    sizes: &[usize],
+) -> Result<Vec<Frame>, FrameError> {
     let mut decoder = Decoder::<Header>::new(MAX_BODY);
     let mut frames: Vec<Frame> = Vec::new();
     let mut left_in_body = 0u64;
@@ -35,7 +38,7 @@ fn decode_in_chunks(bytes: &[u8], sizes: &[usize]) -> Result<Vec<Frame>, FrameEr
         let end = (at + size).min(bytes.len());
         decoder.feed(&bytes[at..end]);
         at = end;
-        while let Some(piece) = decoder.next()? {
+        while let Some(piece) = decoder.next_piece()? {
             match piece {
                 Piece::Header(header) => {
                     assert_eq!(left_in_body, 0, "a header inside a body");
@@ -101,7 +104,7 @@ proptest! {
         let cut = cut.index(bytes.len());
         let mut decoder = Decoder::<Header>::new(MAX_BODY);
         decoder.feed(&bytes[..cut]);
-        while decoder.next().unwrap().is_some() {}
+        while decoder.next_piece().unwrap().is_some() {}
         let mut boundaries = vec![0];
         for frame in &frames {
             let last = *boundaries.last().unwrap();
@@ -124,17 +127,20 @@ fn a_header_comes_out_only_when_complete() {
     let header_end = 4 + r#"{"body_size":2}"#.len();
     for byte in &bytes[..header_end - 1] {
         decoder.feed(&[*byte]);
-        assert!(decoder.next().unwrap().is_none());
+        assert!(decoder.next_piece().unwrap().is_none());
     }
     decoder.feed(&bytes[header_end - 1..header_end]);
     let header = Header {
         body_size: 2,
         ..Header::default()
     };
-    assert_eq!(decoder.next().unwrap(), Some(Piece::Header(header)));
-    assert_eq!(decoder.next().unwrap(), None);
+    assert_eq!(decoder.next_piece().unwrap(), Some(Piece::Header(header)));
+    assert_eq!(decoder.next_piece().unwrap(), None);
     decoder.feed(&bytes[header_end..]);
-    assert_eq!(decoder.next().unwrap(), Some(Piece::Body(b"hi".to_vec())));
+    assert_eq!(
+        decoder.next_piece().unwrap(),
+        Some(Piece::Body(b"hi".to_vec()))
+    );
     assert!(!decoder.in_frame());
     assert_eq!(decoder.buffered(), 0);
 }
@@ -145,7 +151,7 @@ fn a_header_comes_out_only_when_complete() {
 fn a_huge_header_length_is_refused_before_it_arrives() {
     let mut decoder = Decoder::<Header>::new(MAX_BODY);
     decoder.feed(&(MAX_HEADER_LEN + 1).to_be_bytes());
-    let error = decoder.next().unwrap_err();
+    let error = decoder.next_piece().unwrap_err();
     assert!(matches!(error, FrameError::HeaderTooLong(_)), "{error}");
 }
 
@@ -154,7 +160,7 @@ fn a_huge_header_length_is_refused_before_it_arrives() {
 fn a_body_over_the_limit_is_refused_at_the_header() {
     let mut decoder = Decoder::<Header>::new(10);
     decoder.feed(&frame_bytes(r#"{"body_size":11}"#, b""));
-    let error = decoder.next().unwrap_err();
+    let error = decoder.next_piece().unwrap_err();
     assert_eq!(
         error.to_string(),
         "body size 11 is above the limit of 10 bytes"
@@ -166,6 +172,6 @@ fn a_body_over_the_limit_is_refused_at_the_header() {
 fn a_header_that_is_not_an_object_is_refused() {
     let mut decoder = Decoder::<Header>::new(MAX_BODY);
     decoder.feed(&frame_bytes("[0]", b""));
-    let error = decoder.next().unwrap_err();
+    let error = decoder.next_piece().unwrap_err();
     assert!(matches!(error, FrameError::BadHeader(_)), "{error}");
 }

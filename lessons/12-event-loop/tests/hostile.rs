@@ -56,7 +56,8 @@ fn last_words(stream: &TcpStream) -> Option<String> {
 /// The server's resident memory, in KiB (Linux: VmRSS in /proc/PID/status).
 #[cfg(target_os = "linux")]
 fn rss_kib(server: &Proc) -> u64 {
-    let status = fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap();
+    let status =
+        fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap();
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
@@ -94,8 +95,11 @@ fn clients_that_stop_reading_cost_bounded_memory_and_slow_no_one() {
     for i in 0..5 {
         let mut conn = Connection::new(connect(addr)).unwrap();
         let name = format!("up-{i}.bin");
-        conn.send(&Request::put(&name, small.len() as u64, sha256_of(&small)), &small)
-            .unwrap();
+        conn.send(
+            &Request::put(&name, small.len() as u64, sha256_of(&small)),
+            &small,
+        )
+        .unwrap();
         assert_eq!(conn.read_reply().unwrap().status, Status::Ok);
         assert_get_works(addr, &name, &small);
     }
@@ -120,11 +124,7 @@ fn a_client_that_stops_reading_is_cut_off_and_freed() {
     fs::write(play.server.join("ftp-root/big.bin"), vec![0u8; 32 << 20]).unwrap();
     let pid = server.id();
     #[cfg(target_os = "linux")]
-    let open_files = || {
-        fs::read_dir(format!("/proc/{pid}/fd"))
-            .unwrap()
-            .count()
-    };
+    let open_files = || fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count();
     #[cfg(target_os = "linux")]
     let before = open_files();
     let mut stuck = Connection::new(connect(addr)).unwrap();
@@ -153,7 +153,8 @@ fn a_request_dripped_a_byte_at_a_time_is_cut_off() {
                 "x".repeat(200)
             );
             for byte in frame_bytes(&json, b"") {
-                if stop.load(Ordering::SeqCst) || stream.write_all(&[byte]).is_err() {
+                if stop.load(Ordering::SeqCst) || stream.write_all(&[byte]).is_err()
+                {
                     return;
                 }
                 // Pacing the peer, not waiting for anything: far below 1 s.

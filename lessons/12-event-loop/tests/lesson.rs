@@ -83,7 +83,8 @@ fn a_hundred_clients_transfer_at_once_on_one_thread() {
     let mut conns: Vec<Connection> = (0..CLIENTS)
         .map(|i| {
             let mut conn = Connection::new(connect(addr)).unwrap();
-            let request = Request::put(&name(i), FILE_SIZE as u64, sha256_of(&files[i]));
+            let request =
+                Request::put(&name(i), FILE_SIZE as u64, sha256_of(&files[i]));
             conn.send(&request, &files[i][..FILE_SIZE / 2]).unwrap();
             conn
         })
@@ -120,11 +121,20 @@ fn a_hundred_clients_transfer_at_once_on_one_thread() {
     assert_eq!(threads(&server), 1, "{CLIENTS} downloads under way");
     for (i, conn) in conns.iter_mut().enumerate() {
         let reply = conn.read_reply().unwrap();
-        assert_eq!(reply.status, Status::Ok, "get {}: {reply:?}", name(wanted(i)));
+        assert_eq!(
+            reply.status,
+            Status::Ok,
+            "get {}: {reply:?}",
+            name(wanted(i))
+        );
         let mut body = vec![0u8; reply.body_size as usize];
         conn.reader.read_exact(&mut body).unwrap();
         assert_eq!(reply.sha256, Some(sha256_of(&body)));
-        assert!(body == files[wanted(i)], "{} came back changed", name(wanted(i)));
+        assert!(
+            body == files[wanted(i)],
+            "{} came back changed",
+            name(wanted(i))
+        );
     }
 }
 // ANCHOR_END: hundred
@@ -146,7 +156,11 @@ fn lesson_8s_client_round_trips_a_file_of_megabytes() {
     client.send_line("get random.bin");
     let out = client.finish();
     assert!(out.stderr.is_empty(), "{}", out.stderr);
-    assert!(out.stdout.contains("get random.bin: saved as "), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("get random.bin: saved as "),
+        "{}",
+        out.stdout
+    );
     server.wait_for_text(": left");
     assert!(fs::read(play.server.join("ftp-root/random.bin")).unwrap() == data);
     assert!(fs::read(play.client.join("downloads/random.bin")).unwrap() == data);
@@ -170,7 +184,8 @@ fn a_disconnect_mid_put_leaves_no_file() {
     let after = fs::read_dir(play.server.join("ftp-root")).unwrap().count();
     assert_eq!(after, before, "no temporary file left");
     let welcome = fs::read(play.server.join("ftp-root/welcome.txt")).unwrap();
-    let template = fs::read(lesson_dir().join("playground/server/ftp-root/welcome.txt"));
+    let template =
+        fs::read(lesson_dir().join("playground/server/ftp-root/welcome.txt"));
     assert_eq!(welcome, template.unwrap());
 }
 
@@ -194,9 +209,16 @@ fn a_damaged_upload_is_reported_and_not_saved() {
     );
     raw.send(&Request::put("empty.txt", 0, sha256_of(b"")), b"")
         .unwrap();
-    assert_eq!(raw.read_reply().unwrap().status, Status::Ok, "an empty file");
+    assert_eq!(
+        raw.read_reply().unwrap().status,
+        Status::Ok,
+        "an empty file"
+    );
     assert!(!play.server.join("ftp-root/new.txt").exists());
-    assert_eq!(fs::read(play.server.join("ftp-root/empty.txt")).unwrap(), b"");
+    assert_eq!(
+        fs::read(play.server.join("ftp-root/empty.txt")).unwrap(),
+        b""
+    );
 }
 
 /// The trap: two clients each send a line, then say nothing. The polling server
@@ -222,4 +244,3 @@ fn polling_non_blocking_sockets_in_a_loop_spins() {
     check_transcripts(lesson_dir(), "spin", &[("server", &out)], addr);
     drop((first, second));
 }
-

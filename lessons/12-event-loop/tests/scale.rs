@@ -29,7 +29,8 @@ mod linux {
 
     /// A number from /proc/PID/status, e.g. `VmRSS` in KiB or `Threads`.
     fn status(server: &Proc, field: &str) -> u64 {
-        let text = fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap();
+        let text =
+            fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap();
         text.lines()
             .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
@@ -62,7 +63,8 @@ mod linux {
         Measured {
             connections: count,
             threads,
-            bytes_per_connection: after.saturating_sub(before) * 1024 / count as u64,
+            bytes_per_connection: after.saturating_sub(before) * 1024
+                / count as u64,
         }
     }
 
@@ -103,7 +105,8 @@ mod linux {
             EVENT_LOOP_CLIENTS,
         );
         let server_09 = build_program("lesson-09", "server-09").unwrap();
-        let threaded = hold_idle_connections(scratch.path(), &server_09, THREADED_CLIENTS);
+        let threaded =
+            hold_idle_connections(scratch.path(), &server_09, THREADED_CLIENTS);
         println!("| server | idle connections | threads | memory per connection |");
         println!("|---|---|---|---|");
         for (name, m) in [("server-12", &event_loop), ("server-09", &threaded)] {
