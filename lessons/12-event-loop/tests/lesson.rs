@@ -221,7 +221,7 @@ fn a_damaged_upload_is_reported_and_not_saved() {
     );
 }
 
-/// The trap: two clients each send a line, then say nothing. The polling server
+/// The trap: two clients each send a word, then say nothing. The polling server
 /// answers both, then asks its two sockets again and again; every answer is
 /// `WouldBlock`. It counts them and gives up after a bounded number, where the
 /// real mistake would spin for ever.
@@ -231,12 +231,13 @@ fn polling_non_blocking_sockets_in_a_loop_spins() {
     let (server, addr) = program.start_server();
     let mut first = connect(addr);
     let mut second = connect(addr);
-    // Sent before the server accepts them: each waits in its socket.
-    first.write_all(b"hello").unwrap();
-    second.write_all(b"world").unwrap();
+    // One message at a time, each answered before the next, so that the
+    // server's lines come in one order.
     let mut reply = [0u8; 5];
+    first.write_all(b"hello").unwrap();
     first.read_exact(&mut reply).unwrap();
     assert_eq!(&reply, b"HELLO");
+    second.write_all(b"world").unwrap();
     second.read_exact(&mut reply).unwrap();
     assert_eq!(&reply, b"WORLD");
     let out = server.finish();
