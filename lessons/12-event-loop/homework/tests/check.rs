@@ -464,6 +464,9 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
             }
         );
         // A and B are still served.
+        if marker_sent {
+            b.expect(&format!("{}: {marker}", a.name));
+        }
         a.send("still here\n");
         b.expect(&format!("{}: still here", a.name));
     });
