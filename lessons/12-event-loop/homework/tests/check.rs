@@ -65,45 +65,47 @@ impl Client {
             });
     }
 
-    /// The next line it receives, without its `\n`.
+    /// The next line it receives, without its `\n`. `awaited` says what the
+    /// check waits for, for the failure message.
     #[track_caller]
-    fn next_line(&mut self) -> String {
+    fn next_line(&mut self, awaited: &str) -> String {
         self.reader
             .get_ref()
             .set_read_timeout(Some(PATIENCE))
             .unwrap();
+        let label = self.label;
         let mut line = Vec::new();
         match self.reader.read_until(b'\n', &mut line) {
-            Ok(0) => panic!("{}: your server closed the connection", self.label),
             Ok(_) if line.ends_with(b"\n") => {
                 line.pop();
                 String::from_utf8_lossy(&line).into_owned()
             }
+            Ok(0) => panic!(
+                "{label} waited for {awaited}, and your server closed the connection"
+            ),
             Ok(_) => panic!(
-                "{}: the connection ended in the middle of a line: {:?}",
-                self.label,
-                String::from_utf8_lossy(&line)
+                "{label} waited for {awaited}, and the connection ended in the \
+                 middle of a line: {}",
+                short(&line)
             ),
             Err(e) if timed_out(&e) => panic!(
-                "{} received no line within {PATIENCE:?}{}",
-                self.label,
+                "{label} waited {PATIENCE:?} for {awaited}, and received {}",
                 if line.is_empty() {
-                    String::new()
+                    "nothing".to_string()
                 } else {
-                    format!(
-                        " (only part of one: {:?})",
-                        String::from_utf8_lossy(&line)
-                    )
+                    format!("only part of a line: {}", short(&line))
                 }
             ),
-            Err(e) => panic!("{}: cannot read from your server: {e}", self.label),
+            Err(e) => panic!(
+                "{label} waited for {awaited}, and cannot read from your server: {e}"
+            ),
         }
     }
 
     /// Fails unless the next line it receives is `wanted`.
     #[track_caller]
     fn expect(&mut self, wanted: &str) {
-        let line = self.next_line();
+        let line = self.next_line(&format!("{:?}", short(wanted.as_bytes())));
         assert_eq!(line, wanted, "what {} received next", self.label);
     }
 
@@ -143,6 +145,15 @@ fn timed_out(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
     )
+}
+
+/// The start of a long line, for a failure message.
+fn short(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.into_owned(),
+    }
 }
 
 /// Connects a client and waits until your server prints `NAME joined`.
@@ -352,14 +363,16 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
         let listener = thread::spawn(move || {
             let mut s_gone = false;
             for i in 0..FLOOD_LINES {
-                let mut line = b.next_line();
+                let awaited = format!("flood line {i} from A");
+                let mut line = b.next_line(&awaited);
                 if line == s_left && !s_gone {
                     s_gone = true; // S was disconnected for being too slow
-                    line = b.next_line();
+                    line = b.next_line(&awaited);
                 }
                 assert!(
                     line == format!("{sender}: {}", flood_line(i)),
-                    "B expected flood line {i} from A, received {line:.60?}…"
+                    "B waited for {awaited}, and received {}",
+                    short(line.as_bytes())
                 );
                 if progress.send(i + 1).is_err() {
                     break;
@@ -443,7 +456,9 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
                 .find(|&i| *text == format!("{}: {}", a.name, flood_line(i)))
                 .unwrap_or_else(|| {
                     panic!(
-                        "S received {text:.60?}…, which is not a whole flood line sent after line {next}"
+                        "S received {}, which is not a whole flood line sent \
+                         after line {next}",
+                        short(text.as_bytes())
                     )
                 });
             next = i + 1;
