@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 12 against clients that stop, drip or say nothing. On one thread, a
 //! stuck client is the real danger: if the loop waited for it, everyone would
 //! wait. Each test shows the others served meanwhile, the stuck one cut off at
@@ -229,3 +230,4 @@ fn a_failed_accept_does_not_end_the_server() {
     assert_eq!(reply.status, Status::Ok, "{reply:?}");
     drop(play);
 }
+// ANCHOR_END: all

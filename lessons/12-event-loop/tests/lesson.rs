@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Lesson 12 end to end: lesson 8's client against the one-thread server; a
 //! hundred clients uploading and then downloading at once, on one thread, every
 //! file verified; lesson 8's guarantees kept; and the spinning trap, counted.
@@ -245,3 +246,4 @@ fn polling_non_blocking_sockets_in_a_loop_spins() {
     check_transcripts(lesson_dir(), "spin", &[("server", &out)], addr);
     drop((first, second));
 }
+// ANCHOR_END: all

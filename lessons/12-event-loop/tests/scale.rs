@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! The C10K problem in one test: ten thousand idle connections held by one
 //! thread, and what each costs the server in memory, beside lesson 9's thread
 //! per connection (measured with a thousand: ten thousand threads would be
@@ -136,3 +137,4 @@ fn ten_thousand_idle_connections_on_one_thread() {
          limit, which only Linux has"
     );
 }
+// ANCHOR_END: all
