@@ -6,7 +6,7 @@
 //!
 //! A [`Connection`] never waits. [`Connection::turn`] does what can be done now
 //! without blocking, at most one chunk of each kind, and returns; the event loop
-//! calls it again when the socket is ready, or at once if it said it has more to do.
+//! calls it again when the socket is ready, or at once if it has more to do.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -428,7 +428,8 @@ impl Connection {
         let actual = hex(&hasher.finalize());
         let reply = if actual != expected {
             Reply::error(format!(
-                "the data arrived damaged (sha256 {} instead of {}); nothing was saved",
+                "the data arrived damaged (sha256 {} instead of {}); \
+                 nothing was saved",
                 short(&actual),
                 short(&expected)
             ))

@@ -114,7 +114,8 @@ proptest! {
         prop_assert_eq!(decoder.in_frame(), !between);
         if !between {
             let error = decoder.truncated().to_string();
-            prop_assert!(error.starts_with("the stream ended inside a frame"), "{}", error);
+            let expected = "the stream ended inside a frame";
+            prop_assert!(error.starts_with(expected), "{}", error);
         }
     }
 }

@@ -93,8 +93,8 @@ fn spin(clients: &mut [TcpStream]) -> io::Result<()> {
                 || wasted == GIVE_UP
             {
                 println!(
-                    "{useful} reads found a message; then {wasted_in_a_row} in a row \
-                     found nothing"
+                    "{useful} reads found a message; \
+                     then {wasted_in_a_row} in a row found nothing"
                 );
                 println!("... a core busy asking, and it never ends");
                 return Ok(());
