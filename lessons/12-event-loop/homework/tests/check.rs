@@ -401,6 +401,7 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
         if let (Some(before), Some(peak)) = (before, memory::peak_kib(server.id()))
         {
             let grown = peak.saturating_sub(before);
+            eprintln!("your server's memory grew by {grown} KiB during the flood");
             assert!(
                 grown < 8 * 1024,
                 "your server's memory grew by {grown} KiB while S did not read: \
