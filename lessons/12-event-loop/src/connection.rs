@@ -63,7 +63,7 @@ enum State {
     /// A get, second pass: the file goes out a chunk per turn, through `output`.
     Sending { name: String, file: File, left: u64 },
     /// A reply that ends the conversation is being sent; then the connection
-    /// closes, with `reason` in the log.
+    /// closes, with `reason` in the log (none: the client left).
     Closing { reason: String },
 }
 
@@ -156,7 +156,15 @@ impl Connection {
             match self.stream.read(scratch) {
                 // The end of the stream. Between requests, the client's goodbye;
                 // inside one, a frame cut short (lesson 7's error).
-                Ok(0) if self.between_requests() => return Ok(Turn::Left),
+                Ok(0) if self.between_requests() && self.output.is_empty() => {
+                    return Ok(Turn::Left);
+                }
+                // It has sent its last request: send the last reply, then close.
+                Ok(0) if self.between_requests() => {
+                    self.state = State::Closing {
+                        reason: String::new(),
+                    };
+                }
                 Ok(0) => return Err(self.input.truncated()),
                 Ok(n) => {
                     self.input.feed(&scratch[..n]);

@@ -222,6 +222,29 @@ fn a_damaged_upload_is_reported_and_not_saved() {
     );
 }
 
+/// A client may close its sending side as soon as its last request is out
+/// (`shutdown(Write)`): the server still sends every reply, then says it left.
+#[test]
+fn a_client_that_closes_its_sending_side_still_gets_its_replies() {
+    let scratch = ScratchDir::new("lesson12-half-close");
+    let play = scratch.playground(lesson_dir());
+    let (mut server, addr) = server(&play).start_server();
+    let mut conn = Connection::new(connect(addr)).unwrap();
+    conn.send(&Request::get("no-such-file.txt"), b"").unwrap();
+    conn.send(&Request::get("welcome.txt"), b"").unwrap();
+    conn.writer
+        .get_ref()
+        .shutdown(std::net::Shutdown::Write)
+        .unwrap();
+    assert_eq!(conn.read_reply().unwrap().status, Status::Error);
+    let reply = conn.read_reply().unwrap();
+    assert_eq!(reply.status, Status::Ok, "{reply:?}");
+    let mut body = Vec::new();
+    conn.reader.read_to_end(&mut body).unwrap();
+    assert_eq!(reply.sha256, Some(sha256_of(&body)));
+    server.wait_for_text(": left");
+}
+
 /// The trap: two clients each send a word, then say nothing. The polling server
 /// answers both, then asks its two sockets again and again; every answer is
 /// `WouldBlock`. It counts them and gives up after a bounded number, where the
