@@ -123,6 +123,7 @@ fn clients_that_stop_reading_cost_bounded_memory_and_slow_no_one() {
 fn a_client_that_stops_reading_is_cut_off_and_freed() {
     let (_scratch, play, mut server, addr) = start("lesson12-cut-off", "1");
     fs::write(play.server.join("ftp-root/big.bin"), vec![0u8; 32 << 20]).unwrap();
+    #[cfg(target_os = "linux")]
     let pid = server.id();
     #[cfg(target_os = "linux")]
     let open_files = || fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count();

@@ -12,7 +12,7 @@ use lesson_08::protocol::{Request, Status};
 use lesson_08::transfer::sha256_of;
 use workbook_harness::pretty_assertions::assert_eq;
 use workbook_harness::{
-    Playground, Proc, Program, ScratchDir, check_demo, check_transcripts, connect,
+    Playground, Program, ScratchDir, check_demo, check_transcripts, connect,
 };
 
 fn lesson_dir() -> &'static Path {
@@ -42,7 +42,7 @@ fn random_bytes(size: usize, mut state: u64) -> Vec<u8> {
 /// How many threads the process `server` runs (Linux: one entry per thread
 /// in /proc/PID/task).
 #[cfg(target_os = "linux")]
-fn threads(server: &Proc) -> usize {
+fn threads(server: &workbook_harness::Proc) -> usize {
     fs::read_dir(format!("/proc/{}/task", server.id()))
         .unwrap()
         .count()
@@ -139,6 +139,43 @@ fn a_hundred_clients_transfer_at_once_on_one_thread() {
     }
 }
 // ANCHOR_END: hundred
+
+/// The opposite of the trap: with a hundred idle clients connected, the event
+/// loop sleeps in `poll` and uses (next to) no processor time. The kernel
+/// counts a process's time in ticks of 10 ms (/proc/PID/stat, Linux); the
+/// spinning server would use most of the 100 ticks of a second.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_event_loop_with_idle_clients_sleeps() {
+    let scratch = ScratchDir::new("lesson12-sleeps");
+    let play = scratch.playground(lesson_dir());
+    let (mut server, addr) = server(&play).start_server();
+    let clients: Vec<_> = (0..CLIENTS).map(|_| connect(addr)).collect();
+    for _ in 0..CLIENTS {
+        server.wait_for_text(": connected");
+    }
+    let ticks = || {
+        let stat =
+            fs::read_to_string(format!("/proc/{}/stat", server.id())).unwrap();
+        // The fields after the command's name: utime and stime are 14 and 15.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    };
+    let before = ticks();
+    // How long the test watches, not a wait for an event.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let used = ticks() - before;
+    assert!(
+        used <= 5,
+        "the idle server used {used} ticks of 10 ms in a second"
+    );
+    drop(clients);
+}
 
 /// Six megabytes go up with lesson 8's own client and come back identical.
 #[test]
