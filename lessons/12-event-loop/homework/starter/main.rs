@@ -253,7 +253,8 @@ impl Client {
 
     /// One read: the whole lines it completes, or why there are none.
     fn receive(&mut self) -> Received {
-        // Yours (the chapter's "State per connection"). One `read` into a
+        // Yours (the chapter's "State per connection" and "The read buffer:
+        // frames from whatever arrived"). One `read` into a
         // buffer of a few KiB, then:
         // - `Ok(0)`: the client closed its side. `WouldBlock`: nothing more
         //   for now. Any other error: the connection is broken.
@@ -273,9 +274,10 @@ impl Client {
         message: &[u8],
         registry: &Registry,
     ) -> Result<(), &'static str> {
-        // Yours (the chapter's "Partial writes and backpressure"): queue the
-        // message, write what the connection takes now (`flush`), and fail
-        // with `"left (too slow)"` if more than `MAX_BACKLOG` is still waiting.
+        // Yours (the chapter's "The one rule: nothing in the loop may
+        // block"): queue the message, write what the connection takes now
+        // (`flush`), and fail with `"left (too slow)"` if more than
+        // `MAX_BACKLOG` is still waiting. Never wait for a slow client.
         let _ = (message, registry);
         todo!("queue, flush, and enforce the backlog limit")
     }
@@ -284,8 +286,8 @@ impl Client {
     /// this connection is full (`WouldBlock`), never waiting for it to empty.
     /// While something is left, `poll` is asked to wake us when it can take more.
     fn flush(&mut self, registry: &Registry) -> Result<(), &'static str> {
-        // Yours (the chapter's "The one rule: nothing in the loop may
-        // block"): `write` until `self.output` is empty or the kernel says
+        // Yours (the chapter's "The write buffer, partial writes, and
+        // backpressure"): `write` until `self.output` is empty or the kernel says
         // `WouldBlock`; a write may take only part of what you offer. Never
         // wait or try again at once: while something is left, reregister
         // with `Interest::READABLE | Interest::WRITABLE`, and `on_writable`

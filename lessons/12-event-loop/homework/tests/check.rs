@@ -89,7 +89,8 @@ impl Client {
                 String::from_utf8_lossy(&line).into_owned()
             }
             Ok(0) => panic!(
-                "{label} waited for {awaited}, and your server closed the connection"
+                "{label} waited for {awaited}, and your server closed the \
+                 connection"
             ),
             Ok(_) => panic!(
                 "{label} waited for {awaited}, and the connection ended in the \
@@ -105,7 +106,8 @@ impl Client {
                 }
             ),
             Err(e) => panic!(
-                "{label} waited for {awaited}, and cannot read from your server: {e}"
+                "{label} waited for {awaited}, and cannot read from your \
+                 server: {e}"
             ),
         }
     }
@@ -416,6 +418,8 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
                 "your server's memory grew by {grown} KiB while S did not read: \
                  what waits for one client must be bounded (64 KiB)"
             );
+        } else {
+            eprintln!("(not Linux: your server's memory is not measured)");
         }
 
         // Now S reads: what its connection held, then the end (it was dropped) or,
@@ -446,13 +450,15 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
                     received.push(text);
                 }
                 Err(e) if timed_out(&e) && !marker_sent => {
-                    // S has read all there was for now: one more line from A must reach it.
+                    // S has read all there was for now: one more line from A
+                    // must reach it.
                     a.send(&format!("{marker}\n"));
                     marker_sent = true;
                     s.reader.get_ref().set_read_timeout(Some(PATIENCE)).unwrap();
                 }
                 Err(e) if timed_out(&e) => panic!(
-                    "S, having read all it was sent, was neither disconnected nor sent A's next line"
+                    "S, having read all it was sent, was neither disconnected \
+                     nor sent A's next line"
                 ),
                 Err(_) => {
                     dropped = true; // reset
@@ -475,9 +481,9 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
         }
         assert!(
             received.len() < FLOOD_LINES,
-            "S received all {FLOOD_LINES} lines without reading while they were sent: \
-             your server kept them all for it (16 MiB), instead of disconnecting it or \
-             dropping lines for it once 64 KiB were waiting"
+            "S received all {FLOOD_LINES} lines without reading while they \
+             were sent: your server kept them all for it (16 MiB), instead of \
+             disconnecting it or dropping lines for it once 64 KiB were waiting"
         );
         eprintln!(
             "S received {} of {FLOOD_LINES} lines, then {}",
@@ -514,9 +520,10 @@ fn the_server_is_one_thread_that_sleeps_while_nothing_happens() {
                 eprintln!("your server used {used:?} of CPU in {window:?}");
                 assert!(
                     used < Duration::from_millis(100),
-                    "your server used {used:?} of CPU in {window:?} while nothing \
-                     happened: a loop that does not wait in `poll` (a zero timeout, \
-                     or trying again at once after `WouldBlock`) spins"
+                    "your server used {used:?} of CPU in {window:?} while \
+                     nothing happened: a loop that does not wait in `poll` (a \
+                     zero timeout, or trying again at once after `WouldBlock`) \
+                     spins"
                 );
             }
             None => {
