@@ -63,7 +63,7 @@ enum State {
     /// A get, second pass: the file goes out a chunk per turn, through `output`.
     Sending { name: String, file: File, left: u64 },
     /// A reply that ends the conversation is being sent; then the connection
-    /// closes, with `reason` in the log (none: the client left).
+    /// closes, with `reason` in the log.
     Closing { reason: String },
 }
 
@@ -93,6 +93,9 @@ pub struct Connection {
     readable: bool,
     /// The socket may take bytes: set by a writable event, cleared by `WouldBlock`.
     writable: bool,
+    /// The client closed its sending side: a read returned 0. Nothing more
+    /// will arrive; what did is still answered.
+    sent_all: bool,
     /// When the peer last sent us a byte, and last took one of ours.
     last_read: Instant,
     last_write: Instant,
@@ -123,6 +126,7 @@ impl Connection {
             // It may have sent already: try a read on its first turn.
             readable: true,
             writable: true,
+            sent_all: false,
             last_read: now,
             last_write: now,
         }
@@ -154,18 +158,9 @@ impl Connection {
     ) -> Result<Turn, FrameError> {
         if self.readable && self.wants_input() {
             match self.stream.read(scratch) {
-                // The end of the stream. Between requests, the client's goodbye;
-                // inside one, a frame cut short (lesson 7's error).
-                Ok(0) if self.between_requests() && self.output.is_empty() => {
-                    return Ok(Turn::Left);
-                }
-                // It has sent its last request: send the last reply, then close.
-                Ok(0) if self.between_requests() => {
-                    self.state = State::Closing {
-                        reason: String::new(),
-                    };
-                }
-                Ok(0) => return Err(self.input.truncated()),
+                // The end of the stream: the client has sent all it will send.
+                // What it sent is still answered (see the end of the turn).
+                Ok(0) => self.sent_all = true,
                 Ok(n) => {
                     self.input.feed(&scratch[..n]);
                     self.last_read = Instant::now();
@@ -182,6 +177,11 @@ impl Connection {
         self.flush()?;
         // A get that just finished frees the connection for the next request.
         self.handle_input(settings)?;
+        if self.sent_all
+            && let Some(turn) = self.after_the_end()?
+        {
+            return Ok(turn);
+        }
         if let State::Closing { reason } = &self.state
             && self.output.is_empty()
         {
@@ -193,6 +193,24 @@ impl Connection {
     }
     // ANCHOR_END: turn
 
+    /// The client has closed its side. Between requests, with every reply
+    /// sent, that is its goodbye; inside a frame that can never be finished,
+    /// a frame cut short (lesson 7's error). Otherwise there is work left.
+    fn after_the_end(&self) -> Result<Option<Turn>, FrameError> {
+        let waiting_for_bytes = match self.state {
+            State::Request { .. } => self.output.len() < OUTPUT_LIMIT,
+            State::Receiving { .. } | State::Skipping { .. } => true,
+            _ => false,
+        };
+        if waiting_for_bytes && self.input.in_frame() {
+            return Err(self.input.truncated());
+        }
+        let done = matches!(self.state, State::Request { .. })
+            && !self.input.in_frame()
+            && self.output.is_empty();
+        Ok(done.then_some(Turn::Left))
+    }
+
     /// Whether to read from the socket now. Not while a get is under way (its
     /// reply comes first), nor while output is piling up, nor while the read
     /// buffer is full: the client's bytes then wait in its socket, and TCP's flow
@@ -203,12 +221,9 @@ impl Connection {
             State::Hashing { .. } | State::Sending { .. } | State::Closing { .. }
         );
         !busy
+            && !self.sent_all
             && self.output.len() < OUTPUT_LIMIT
             && self.input.buffered() < INPUT_LIMIT
-    }
-
-    fn between_requests(&self) -> bool {
-        matches!(self.state, State::Request { .. }) && !self.input.in_frame()
     }
 
     /// Whether another turn can make progress with no new event.

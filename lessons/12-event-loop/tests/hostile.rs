@@ -5,7 +5,7 @@
 //! its deadline, and the server's memory bounded whatever the client does.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
@@ -115,6 +115,66 @@ fn clients_that_stop_reading_cost_bounded_memory_and_slow_no_one() {
     drop(stuck);
 }
 // ANCHOR_END: stops-reading
+
+/// A client sends requests as fast as it can and reads no reply. The server
+/// answers until its output limit is reached, then stops reading that client:
+/// its requests wait in the kernel's buffers until those are full, and its
+/// writes stop going through. The server's memory stays bounded, another
+/// client is served meanwhile, and once the flooding client reads, its
+/// replies come.
+#[test]
+fn a_client_that_sends_without_reading_is_held_back() {
+    let (_scratch, play, server, addr) = start("lesson12-flood", "60");
+    let welcome = fs::read(play.server.join("ftp-root/welcome.txt")).unwrap();
+    assert_get_works(addr, "welcome.txt", &welcome);
+    #[cfg(target_os = "linux")]
+    let before = rss_kib(&server);
+
+    let mut flood = connect(addr);
+    let mut request = Vec::new();
+    lesson_07::frame::write_header(&mut request, &Request::get("welcome.txt"))
+        .unwrap();
+    let burst = request.repeat(1_000);
+    // A write that cannot go through for a second: the server has stopped
+    // reading, and the kernel's buffers between us are full.
+    flood
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let mut sent = 0usize;
+    loop {
+        match flood.write(&burst) {
+            Ok(n) => sent += n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut
+                ) =>
+            {
+                break;
+            }
+            Err(e) => panic!("the flood's write failed: {e}"),
+        }
+        assert!(sent < 256 << 20, "the server took {sent} bytes of requests");
+    }
+    println!("the server stopped taking requests after {sent} bytes");
+    assert_get_works(addr, "welcome.txt", &welcome);
+    #[cfg(target_os = "linux")]
+    {
+        let grown = rss_kib(&server).saturating_sub(before);
+        println!("the flood grew the server by {grown} KiB");
+        assert!(grown < 16 * 1024, "the server grew by {grown} KiB");
+    }
+    // The flood reads at last: its replies are there, in order.
+    flood.set_write_timeout(None).unwrap();
+    let mut conn = Connection::new(flood).unwrap();
+    for _ in 0..100 {
+        let reply = conn.read_reply().unwrap();
+        assert_eq!(reply.status, Status::Ok, "{reply:?}");
+        let mut body = vec![0u8; reply.body_size as usize];
+        conn.reader.read_exact(&mut body).unwrap();
+        assert!(body == welcome);
+    }
+}
 
 /// A client that asks for a big file and stops reading is cut off at the idle
 /// timeout, with lesson 8's reason, and the server holds no more open files
