@@ -1,7 +1,8 @@
 //! Lowering a running program's resource limits, for tests that show what a
 //! server does when the system says no: no file descriptor left for `accept`
-//! (EMFILE), no memory for another thread. Linux only: it asks `prlimit`
-//! (util-linux) and reads `/proc`.
+//! (EMFILE), no memory for another thread. And raising the test's own limit on
+//! open files, for lesson 12's ten thousand connections. Linux only: it asks
+//! `prlimit` (util-linux) and reads `/proc`.
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -34,7 +34,7 @@ struct Server {
     connections: HashMap<Token, Connection>,
     next_token: usize,
     /// Every connection's deadline, in order: the first one bounds the wait.
-    /// Each connection is in here exactly once, under `deadlines_of[token]`.
+    /// Each connection is in here exactly once, under `deadline_of[token]`.
     deadlines: BTreeSet<(Instant, Token)>,
     deadline_of: HashMap<Token, Instant>,
     /// Connections that can make progress without a new event: they said so
