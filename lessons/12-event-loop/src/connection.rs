@@ -141,8 +141,10 @@ impl Connection {
             event.is_writable() || event.is_write_closed() || event.is_error();
     }
 
-    /// Whether WRITABLE events are wanted: only while output waits. Asking for
-    /// them always would wake the loop for every socket with room, all the time.
+    /// Whether WRITABLE events are wanted: only while output waits. With a
+    /// level-triggered `select`, asking always would wake the loop for every
+    /// socket with room, all the time; mio's events are edge-triggered and
+    /// would not, but this loop keeps to what works with both.
     pub fn wants_writable(&self) -> bool {
         !self.output.is_empty()
     }
