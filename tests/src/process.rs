@@ -78,6 +78,8 @@ pub struct Proc {
     /// Lines already read (and in `seen`) that no wait has looked at yet.
     pending: VecDeque<Line>,
     streams_open: usize,
+    /// Whether a failure already showed everything it printed.
+    shown: bool,
 }
 
 impl Proc {
@@ -156,6 +158,7 @@ impl Proc {
             seen: Vec::new(),
             pending: VecDeque::new(),
             streams_open: 2,
+            shown: false,
         })
     }
 
@@ -371,6 +374,7 @@ impl Proc {
             self.seen.push(line);
         }
         let printed = self.finished_text();
+        self.shown = true;
         panic!(
             "{} {why}.\n--- what it printed ---\n{printed}---",
             self.name
@@ -378,23 +382,71 @@ impl Proc {
     }
 
     fn finished_text(&self) -> String {
-        self.seen
-            .iter()
-            .map(|l| match l.stream {
-                Stream::Stdout => format!("{}\n", l.text),
-                Stream::Stderr => format!("(stderr) {}\n", l.text),
-            })
-            .collect()
+        shown(&self.seen)
     }
 }
 
+/// How many of its last lines a program shows when a test fails around it.
+const LAST_LINES: usize = 20;
+
 impl Drop for Proc {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
+        let running = matches!(self.child.try_wait(), Ok(None));
+        if running {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+        // A test failing while this program ran shows its last lines. Its
+        // peer may have seen only a closed connection; the reason (a panic,
+        // an error) is here, and this is where a learner finds it.
+        if thread::panicking() && !self.shown {
+            // Both streams close once the program is gone; a grandchild
+            // holding them open cannot keep us longer than a second.
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while self.streams_open > 0 {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.lines.recv_timeout(left) {
+                    Ok(line) => self.seen.push(line),
+                    Err(_) => break,
+                }
+            }
+            eprintln!("{}", self.last_lines(running, LAST_LINES));
+        }
     }
+}
+
+impl Proc {
+    /// The end of what the program printed (its last `keep` lines), headed
+    /// by its name and whether it was still running, for a failing test.
+    fn last_lines(&self, running: bool, keep: usize) -> String {
+        let state = if running {
+            "was still running"
+        } else {
+            "had exited"
+        };
+        let skipped = self.seen.len().saturating_sub(keep);
+        let mut text = format!(
+            "--- the last lines {} printed (it {state}) ---\n",
+            self.name
+        );
+        if skipped > 0 {
+            text.push_str(&format!("({skipped} lines before these)\n"));
+        }
+        text.push_str(&shown(&self.seen[skipped..]));
+        text.push_str("---");
+        text
+    }
+}
+
+/// Lines as a failure message shows them: stderr's marked, one a line.
+fn shown(lines: &[Line]) -> String {
+    lines
+        .iter()
+        .map(|l| match l.stream {
+            Stream::Stdout => format!("{}\n", l.text),
+            Stream::Stderr => format!("(stderr) {}\n", l.text),
+        })
+        .collect()
 }
 
 /// Sends each line `reader` yields to `tx`, on a thread of its own.
@@ -472,5 +524,35 @@ pub fn start_server_with_args(
             })?;
             return Ok((server, addr));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a failing test shows of a program: its name, whether it still
+    /// ran, how many lines are left out, and the last ones.
+    #[test]
+    fn a_failure_shows_the_programs_last_lines() {
+        // This test program itself, listing its tests: a few lines, then exit.
+        let exe = std::env::current_exe().unwrap();
+        let mut proc =
+            Proc::spawn("the lister", &exe, &["--list".into()], Input::Piped)
+                .unwrap();
+        let deadline = Instant::now() + TIMEOUT;
+        while proc.next_line_until(deadline).is_some() {}
+        let total = proc.seen.len();
+        assert!(total >= 2, "--list printed {total} lines");
+        let last = proc.seen[total - 1].text.clone();
+        let text = proc.last_lines(false, 1);
+        assert_eq!(
+            text,
+            format!(
+                "--- the last lines the lister printed (it had exited) ---\n\
+                 ({} lines before these)\n{last}\n---",
+                total - 1
+            )
+        );
     }
 }

@@ -12,12 +12,15 @@ use crate::{Outcome, browser, cmd, exit_code, setup, style};
 /// The longest any one step may take.
 const STEP_LIMIT: Duration = Duration::from_secs(1800);
 
-/// `just test`.
-pub fn all() -> Outcome {
+/// `just test`, or only the steps whose name contains `only`.
+pub fn all(only: Option<&str>) -> Outcome {
     let lessons = workspace::lessons()
         .map_err(|e| format!("cannot read the lessons: {e}"))?;
     let mut results: Vec<(String, Result<(), String>, Duration)> = Vec::new();
     let mut step = |name: &str, run: &dyn Fn() -> Result<(), String>| {
+        if only.is_some_and(|only| !name.contains(only)) {
+            return;
+        }
         println!("{}", style::bold(&format!("==> {name}")));
         let started = Instant::now();
         let result = run();
@@ -182,6 +185,9 @@ fn homework_proof(lesson: &Lesson) -> Result<(), String> {
     if !wrongly_judged.is_empty() {
         return Err(format!("the check {}", wrongly_judged.join("; ")));
     }
+    if !milestones.is_empty() {
+        partway_learners_see_where_they_are(lesson, &milestones, &wrong)?;
+    }
     let kept = format!(
         "the solution and {} kept right {} pass, {} kept wrong ones fail",
         right.len(),
@@ -265,6 +271,92 @@ fn starter_fails_every_milestone(
         milestones.len()
     );
     Ok(())
+}
+
+/// A learner part of the way sees how far they are and what comes next. A kept
+/// wrong solution of milestone N that does milestones 1 to N − 1 right is such
+/// a learner. For each milestone, its wrong solutions (in name order) are
+/// checked as `just check N` checks a learner's program until one has done
+/// exactly the milestones before; what it shows must be "N − 1/M milestones",
+/// milestone N's failing check by name, its chapter section and its hint, and
+/// the guide's example where the guide has one for that point.
+fn partway_learners_see_where_they_are(
+    lesson: &Lesson,
+    milestones: &[Milestone],
+    wrong: &[workspace::Fixture],
+) -> Result<(), String> {
+    for milestone in milestones {
+        let before = milestone.number as usize - 1;
+        let mut shown = None;
+        for fixture in wrong
+            .iter()
+            .filter(|f| fixture_milestone(&f.path) == Some(milestone.number))
+        {
+            let target = Target::Fixture(fixture.program.clone());
+            let report =
+                homework::milestone_report(lesson, milestones, None, &target)?;
+            // One that breaks an earlier milestone too is not at this point.
+            if report.done == before {
+                shown = Some((fixture, style::plain(&report.text)));
+                break;
+            }
+        }
+        let Some((fixture, text)) = shown else {
+            return Err(format!(
+                "no kept wrong solution of milestone {} does milestones 1 to \
+                 {before} right, so none shows a learner at that point",
+                milestone.number
+            ));
+        };
+        let mut expected = vec![
+            format!("{before}/{} milestones", milestones.len()),
+            format!("  failing: {}", milestone.prefix),
+            format!(
+                "milestone {}: {} is not done yet",
+                milestone.number, milestone.title
+            ),
+            format!("The chapter: book/src/{}", milestone.chapter),
+            format!("## Milestone {}:", milestone.number),
+        ];
+        // The guide's example of `just check` is what such a learner sees.
+        expected.extend(guide_example(lesson.number, before, milestones.len()));
+        let missing: Vec<&String> = expected
+            .iter()
+            .filter(|e| !text.contains(e.as_str()))
+            .collect();
+        if !missing.is_empty() {
+            print!("{text}");
+            return Err(format!(
+                "`just check {}` on {}, a learner with milestones 1 to {before} \
+                 done, does not show {missing:?}",
+                lesson.number,
+                rel(&fixture.path),
+            ));
+        }
+    }
+    println!(
+        "  {} a learner part of the way (a wrong solution of each milestone) \
+         sees how many milestones are done, and the next one's failing check, \
+         chapter section and hint",
+        style::good("✔")
+    );
+    Ok(())
+}
+
+/// The example of `just check N` that the homework guide (book/src/capstone.md)
+/// shows, if it shows one for a learner with `done` of `total` milestones: the
+/// lines after `$ just check N`, up to and with `done/total milestones`.
+fn guide_example(number: u32, done: usize, total: usize) -> Option<String> {
+    let guide = workspace::root().join("book/src/capstone.md");
+    let text = std::fs::read_to_string(guide).ok()?;
+    let start = text.find(&format!("$ just check {number}\n"))?;
+    let example: Vec<&str> = text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    let last = format!("{done}/{total} milestones");
+    (example.last() == Some(&last.as_str())).then(|| example.join("\n"))
 }
 
 /// The milestone a kept wrong solution names in its first line:

@@ -125,10 +125,15 @@ fn run_tests(
     } else {
         Verdict::DoesNotCompile
     };
-    Ok(CheckRun {
-        verdict,
-        output: step.output,
-    })
+    // cargo's advice on rerunning names its own flags; `just check` says
+    // how to rerun in the learner's words.
+    let output = step
+        .output
+        .lines()
+        .filter(|l| !l.contains("test failed, to rerun pass"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    Ok(CheckRun { verdict, output })
 }
 
 /// Where the chapter's homework section is, for messages.
@@ -216,6 +221,41 @@ fn check_milestones(
     milestones: &[Milestone],
     only: Option<u32>,
 ) -> Outcome {
+    println!(
+        "{}",
+        style::dim(&format!(
+            "checking homework {} ({}), milestone by milestone…",
+            lesson.number,
+            rel(&lesson.homework_dir().join("src"))
+        ))
+    );
+    let report = milestone_report(lesson, milestones, only, &Target::Learner)?;
+    print!("{}", report.text);
+    Ok(if report.done == report.tried {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// What `just check N` shows for a homework in milestones, run against
+/// `target`: the learner's program, or (for `just test`'s proof that a
+/// learner who is part of the way sees the right thing) a kept fixture.
+pub struct MilestoneReport {
+    pub text: String,
+    /// Milestones passed, in order, before the first that failed.
+    pub done: usize,
+    /// Milestones run: all, or the one asked for.
+    pub tried: usize,
+}
+
+pub fn milestone_report(
+    lesson: &Lesson,
+    milestones: &[Milestone],
+    only: Option<u32>,
+    target: &Target,
+) -> Result<MilestoneReport, String> {
+    use std::fmt::Write;
     let number = lesson.number;
     let chosen: Vec<&Milestone> = match only {
         None => milestones.iter().collect(),
@@ -230,13 +270,8 @@ fn check_milestones(
             vec![one]
         }
     };
-    println!(
-        "{}",
-        style::dim(&format!(
-            "checking homework {number} ({}), milestone by milestone…",
-            rel(&lesson.homework_dir().join("src"))
-        ))
-    );
+    let tried = chosen.len();
+    let mut out = String::new();
     let mut marks: Vec<(&Milestone, Mark)> = Vec::new();
     let mut failed: Option<(&Milestone, CheckRun)> = None;
     for milestone in chosen {
@@ -244,7 +279,7 @@ fn check_milestones(
             marks.push((milestone, Mark::NotTried));
             continue;
         }
-        let run = run_milestone(lesson, &Target::Learner, milestone)?;
+        let run = run_milestone(lesson, target, milestone)?;
         if matches!(run.verdict, Verdict::Passed) {
             marks.push((milestone, Mark::Done));
         } else {
@@ -252,56 +287,76 @@ fn check_milestones(
             failed = Some((milestone, run));
         }
     }
-    if let Some((milestone, run)) = &failed {
-        print!("{}", run.output);
-        if let Verdict::Failed(tests) = &run.verdict {
-            println!("  failing: {}", style::bold(&tests.join(", ")));
+    let done = marks.iter().filter(|(_, m)| *m == Mark::Done).count();
+    let Some((milestone, run)) = &failed else {
+        out.push_str(&table(&marks));
+        match only {
+            Some(m) => {
+                let _ =
+                    writeln!(out, "{} milestone {m} is done.", style::good("✔"));
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "{} {}/{} milestones: homework {number} passes every check. \
+                     Well done!",
+                    style::good("✔"),
+                    milestones.len(),
+                    milestones.len()
+                );
+            }
         }
-        println!();
-        print_table(&marks);
-        let done = marks.iter().filter(|(_, m)| *m == Mark::Done).count();
-        if only.is_none() {
-            println!(
-                "{}",
-                style::bold(&format!("{done}/{} milestones", milestones.len()))
-            );
-        }
-        println!(
-            "\n{} milestone {}: {} is not done yet. What each check expected is \
-             printed above, under its name.",
-            style::error("✘"),
-            milestone.number,
-            milestone.title
-        );
-        println!(
-            "  The task:    {}",
-            rel(&lesson.homework_dir().join("src").join("main.rs"))
-        );
-        println!("  The chapter: book/src/{}", milestone.chapter);
-        println!(
-            "  Just this:   just check {number} --milestone {}",
-            milestone.number
-        );
-        if let Some(hint) = milestone_hint(lesson, milestone) {
-            println!(
-                "\n{}\n{}",
-                style::bold("The hint for this milestone:"),
-                hint
-            );
-        }
-        return Ok(ExitCode::FAILURE);
+        return Ok(MilestoneReport {
+            text: out,
+            done,
+            tried,
+        });
+    };
+    out.push_str(&run.output);
+    if let Verdict::Failed(tests) = &run.verdict {
+        let _ = writeln!(out, "  failing: {}", style::bold(&tests.join(", ")));
     }
-    print_table(&marks);
-    match only {
-        Some(m) => println!("{} milestone {m} is done.", style::good("✔")),
-        None => println!(
-            "{} {}/{} milestones: homework {number} passes every check. Well done!",
-            style::good("✔"),
-            milestones.len(),
-            milestones.len()
-        ),
+    out.push('\n');
+    out.push_str(&table(&marks));
+    if only.is_none() {
+        let _ = writeln!(
+            out,
+            "{}",
+            style::bold(&format!("{done}/{} milestones", milestones.len()))
+        );
     }
-    Ok(ExitCode::SUCCESS)
+    let _ = writeln!(
+        out,
+        "\n{} milestone {}: {} is not done yet. What each check expected is \
+         printed above, under its name.",
+        style::error("✘"),
+        milestone.number,
+        milestone.title
+    );
+    let _ = writeln!(
+        out,
+        "  The task:    {}",
+        rel(&lesson.homework_dir().join("src").join("main.rs"))
+    );
+    let _ = writeln!(out, "  The chapter: book/src/{}", milestone.chapter);
+    let _ = writeln!(
+        out,
+        "  Just this:   just check {number} --milestone {}",
+        milestone.number
+    );
+    if let Some(hint) = milestone_hint(lesson, milestone) {
+        let _ = writeln!(
+            out,
+            "\n{}\n{}",
+            style::bold("The hint for this milestone:"),
+            hint
+        );
+    }
+    Ok(MilestoneReport {
+        text: out,
+        done,
+        tried,
+    })
 }
 // ANCHOR_END: milestones
 
@@ -313,7 +368,9 @@ enum Mark {
     NotTried,
 }
 
-fn print_table(marks: &[(&Milestone, Mark)]) {
+/// The table of milestones, a line each: done, failing, or not tried.
+fn table(marks: &[(&Milestone, Mark)]) -> String {
+    let mut out = String::new();
     for (milestone, mark) in marks {
         let sign = match mark {
             Mark::Done => style::good("✔"),
@@ -325,13 +382,14 @@ fn print_table(marks: &[(&Milestone, Mark)]) {
         } else {
             format!("requirement {}", milestone.requirements)
         };
-        println!(
-            "  {sign} {}  {:<44} {}",
+        out.push_str(&format!(
+            "  {sign} {}  {:<44} {}\n",
             milestone.number,
             milestone.title,
             style::dim(&covers)
-        );
+        ));
     }
+    out
 }
 
 /// The section of `homework/HINT.md` for one milestone: from its heading
@@ -354,15 +412,7 @@ pub fn milestones_done(
     lesson: &Lesson,
     milestones: &[Milestone],
 ) -> Result<usize, String> {
-    let mut done = 0;
-    for milestone in milestones {
-        let run = run_milestone(lesson, &Target::Learner, milestone)?;
-        if !matches!(run.verdict, Verdict::Passed) {
-            break;
-        }
-        done += 1;
-    }
-    Ok(done)
+    Ok(milestone_report(lesson, milestones, None, &Target::Learner)?.done)
 }
 
 /// `just hint N`.

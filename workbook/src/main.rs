@@ -69,7 +69,12 @@ enum Command {
     /// A table of lessons and homework, computed by running their checks.
     Progress,
     /// Everything CI checks: format, lints, lesson tests, homework checks, the book.
-    Test,
+    Test {
+        /// Run only the steps whose name contains these words, e.g.
+        /// `--only homework 11` or `--only book`.
+        #[arg(long, value_name = "WORDS", num_args = 1..)]
+        only: Vec<String>,
+    },
     /// Time a put and a get of a large file with lessons 8 and 11, against the
     /// machine's own limits (speed is measured here, never in tests).
     Bench {
@@ -114,7 +119,10 @@ fn in_checkout(command: Command) -> Outcome {
         Command::Watch { number } => homework::watch(number),
         Command::Reset { number } => homework::reset(number),
         Command::Progress => homework::progress(),
-        Command::Test => checks::all(),
+        Command::Test { only } => {
+            let only = only.join(" ");
+            checks::all((!only.is_empty()).then_some(only.as_str()))
+        }
         Command::Bench { size_mib } => bench::transfer(size_mib),
         Command::Book => setup::serve_book(),
         Command::Setup => setup::install(),

@@ -36,3 +36,37 @@ pub fn dim(text: &str) -> String {
 pub fn bold(text: &str) -> String {
     paint("1", text)
 }
+
+/// `text` without its colours (the `ESC [ … m` sequences that `paint` and
+/// cargo's `--color=always` write), for matching what a learner reads.
+pub fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // Skip `[`, the parameters, and the final letter.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain;
+
+    #[test]
+    fn plain_takes_the_colours_out_and_keeps_the_text() {
+        assert_eq!(
+            plain("\x1b[31;1m✘\x1b[0m 3/7 \x1b[1mmilestones\x1b[0m"),
+            "✘ 3/7 milestones"
+        );
+        assert_eq!(plain("no colour: [1m stays"), "no colour: [1m stays");
+    }
+}

@@ -8,7 +8,7 @@
 //! sessions (the session count, each user's quota ledger) is in [`Shared`].
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -735,18 +735,19 @@ fn open_for_get(
     let mut file = File::open(&path).map_err(server_error)?;
     let size = file.metadata().map_err(server_error)?.len();
     let asked = request.offset.unwrap_or(0);
-    if asked > 0 && asked <= size {
+    if asked > 0 {
+        // An offset without its proof is a bad request, even one past the end.
         let prefix = field(&request.prefix_sha256, "prefix_sha256")?;
-        if let Some(hasher) = hash_prefix(&mut file, asked).map_err(server_error)?
+        if asked <= size
+            && let Some(hasher) =
+                hash_prefix(&mut file, asked).map_err(server_error)?
             && hex(hasher.clone()) == prefix
         {
             return Ok((place, file, size, asked, hasher));
         }
     }
     // Start over: from the first byte, with a fresh hasher.
-    use std::io::Seek;
-    file.seek(std::io::SeekFrom::Start(0))
-        .map_err(server_error)?;
+    file.seek(SeekFrom::Start(0)).map_err(server_error)?;
     Ok((place, file, size, 0, Sha256::default()))
 }
 // ANCHOR_END: open-for-get
@@ -755,6 +756,4 @@ fn server_error(e: std::io::Error) -> Refusal {
     Refusal::new(Code::ServerError, format!("the server's disk failed: {e}"))
 }
 
-#[allow(dead_code)]
-fn _unused(_: &mut dyn Read) {}
 // ANCHOR_END: all

@@ -6,9 +6,14 @@
 //! trailer's digest, of the whole new file, is the only thing that says so.
 
 // In src/session.rs, replace
-// -        if let Some(hasher) = hash_prefix(&mut file, asked).map_err(server_error)?
+// -        if asked <= size
+// -            && let Some(hasher) =
+// -                hash_prefix(&mut file, asked).map_err(server_error)?
 // -            && hex(hasher.clone()) == prefix
 // -        {
 // with
-// +        if let Some(hasher) = hash_prefix(&mut file, asked).map_err(server_error)? {
+// +        if asked <= size
+// +            && let Some(hasher) =
+// +                hash_prefix(&mut file, asked).map_err(server_error)?
+// +        {
 include!(concat!(env!("OUT_DIR"), "/", env!("CARGO_BIN_NAME"), ".rs"));
