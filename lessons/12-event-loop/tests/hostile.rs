@@ -291,4 +291,33 @@ fn a_failed_accept_does_not_end_the_server() {
     assert_eq!(reply.status, Status::Ok, "{reply:?}");
     drop(play);
 }
+/// A client that keeps its connection (chapter 8, rule 1) and gets small files
+/// one after another. A get's reply leaves in two writes, the header and then,
+/// a turn later, the body. With Nagle's algorithm on (lesson 6), the body's
+/// small segment waits until the header's is acknowledged, and the client,
+/// with nothing to send, delays its acknowledgement (40 ms on Linux): every
+/// get but the first took 44 ms here. The server writes whole replies from its
+/// own buffer, so it turns Nagle off, and forty gets take a few milliseconds.
+#[test]
+fn small_gets_on_one_connection_are_not_held_back_by_nagle() {
+    let (_scratch, play, _server, addr) = start("lesson12-nagle", "5");
+    let welcome = fs::read(play.server.join("ftp-root/welcome.txt")).unwrap();
+    let mut conn = Connection::new(connect(addr)).unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..40 {
+        conn.send(&Request::get("welcome.txt"), b"").unwrap();
+        let reply = conn.read_reply().unwrap();
+        assert_eq!(reply.status, Status::Ok, "{reply:?}");
+        let mut body = vec![0u8; reply.body_size as usize];
+        conn.reader.read_exact(&mut body).unwrap();
+        assert!(body == welcome);
+    }
+    let took = started.elapsed();
+    println!("forty gets on one connection took {took:?}");
+    // Held back by Nagle: at least 40 ms each after the first, 1.5 s in all.
+    assert!(
+        took < Duration::from_millis(800),
+        "forty gets took {took:?}"
+    );
+}
 // ANCHOR_END: all
