@@ -33,6 +33,13 @@ pub const OUTPUT_LIMIT: usize = CHUNK;
 /// largest header lesson 7 accepts (4 + 64 KiB) to arrive whole.
 pub const INPUT_LIMIT: usize = 4 + lesson_07::frame::MAX_HEADER_LEN as usize;
 
+/// How many requests one turn may start. A request, however small, may cost
+/// the server a file created, a `sync_all` and a rename, and a client can
+/// pipeline hundreds of them in the 64 KiB one read takes: all in one turn,
+/// they would hold every other client up. The rest wait in the read buffer,
+/// and the next turn comes at once.
+pub const REQUESTS_PER_TURN: usize = 1;
+
 // ANCHOR: state
 /// Where a conversation is. Each variant holds what lesson 8's code kept in local
 /// variables while it waited in a `read` or a `write`.
@@ -174,11 +181,12 @@ impl Connection {
                 Err(e) => return Err(e.into()),
             }
         }
-        self.handle_input(settings)?;
+        let mut requests = REQUESTS_PER_TURN;
+        self.handle_input(settings, &mut requests)?;
         self.file_chunk(scratch)?;
         self.flush()?;
         // A get that just finished frees the connection for the next request.
-        self.handle_input(settings)?;
+        self.handle_input(settings, &mut requests)?;
         if self.sent_all
             && let Some(turn) = self.after_the_end()?
         {
@@ -197,14 +205,15 @@ impl Connection {
 
     /// The client has closed its side. Between requests, with every reply
     /// sent, that is its goodbye; inside a frame that can never be finished,
-    /// a frame cut short (lesson 7's error). Otherwise there is work left.
+    /// a frame cut short (lesson 7's error). Otherwise there is work left,
+    /// requests already read among it.
     fn after_the_end(&self) -> Result<Option<Turn>, FrameError> {
         let waiting_for_bytes = match self.state {
             State::Request { .. } => self.output.len() < OUTPUT_LIMIT,
             State::Receiving { .. } | State::Skipping { .. } => true,
             _ => false,
         };
-        if waiting_for_bytes && self.input.in_frame() {
+        if waiting_for_bytes && self.input.in_frame() && !self.input.has_piece() {
             return Err(self.input.truncated());
         }
         let done = matches!(self.state, State::Request { .. })
@@ -236,17 +245,30 @@ impl Connection {
             _ => {
                 (self.readable && self.wants_input())
                     || (self.writable && !self.output.is_empty())
+                    || self.request_waiting()
             }
         }
     }
 
+    /// Whether a request that was read already waits for a turn to start it.
+    fn request_waiting(&self) -> bool {
+        matches!(self.state, State::Request { .. })
+            && self.output.len() < OUTPUT_LIMIT
+            && self.input.has_piece()
+    }
+
     // ANCHOR: handle-input
     /// Hands each complete piece of input to the protocol, while the
-    /// connection can take it.
-    fn handle_input(&mut self, settings: &Settings) -> Result<(), FrameError> {
+    /// connection can take it, and starts at most `requests` new requests.
+    fn handle_input(
+        &mut self,
+        settings: &Settings,
+        requests: &mut usize,
+    ) -> Result<(), FrameError> {
         loop {
             let ready_for_a_request = matches!(self.state, State::Request { .. })
-                && self.output.len() < OUTPUT_LIMIT;
+                && self.output.len() < OUTPUT_LIMIT
+                && *requests > 0;
             let taking_a_body = matches!(
                 self.state,
                 State::Receiving { .. } | State::Skipping { .. }
@@ -264,7 +286,10 @@ impl Connection {
                 }
             };
             match piece {
-                Piece::Header(request) => self.start(request, settings)?,
+                Piece::Header(request) => {
+                    *requests -= 1;
+                    self.start(request, settings)?;
+                }
                 Piece::Body(bytes) => self.body(&bytes, settings)?,
             }
         }

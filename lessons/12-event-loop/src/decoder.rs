@@ -147,6 +147,21 @@ impl<H: DeserializeOwned + BodySize> Decoder<H> {
         }
     }
 
+    /// Whether [`Decoder::next_piece`] has something to say without another
+    /// byte: a complete header, body bytes, or a header length it refuses.
+    pub fn has_piece(&self) -> bool {
+        if self.body_left > 0 {
+            return !self.buffer.is_empty();
+        }
+        match self.buffer.get(..4) {
+            Some(len) => {
+                let len = u32::from_be_bytes(len.try_into().expect("4 bytes"));
+                len > MAX_HEADER_LEN || self.buffer.len() >= 4 + len as usize
+            }
+            None => false,
+        }
+    }
+
     /// How many bytes wait in the buffer: what the connection holds in memory.
     pub fn buffered(&self) -> usize {
         self.buffer.len()
