@@ -633,18 +633,18 @@ impl Connection {
         let secs = idle.as_secs_f64();
         if !self.output.is_empty() {
             (
-                self.last_write + idle,
+                later(self.last_write, idle),
                 format!("the peer read nothing for {secs} s"),
             )
         } else if let State::Request { since } = self.state {
             let why = format!("no complete request within {secs} s");
-            (since + idle, why)
+            (later(since, idle), why)
         } else if let State::Hashing { .. } = self.state {
             // The server's own work: the peer is not late.
-            (Instant::now() + idle, String::new())
+            (later(Instant::now(), idle), String::new())
         } else {
             let last = self.last_read.max(self.last_write);
-            (last + idle, format!("no data for {secs} s"))
+            (later(last, idle), format!("no data for {secs} s"))
         }
     }
     // ANCHOR_END: deadline
@@ -668,6 +668,15 @@ impl Connection {
     fn log(&self, line: &str) {
         println!("{}: {line}", self.peer);
     }
+}
+
+/// `at + idle`, with a limit longer than a century counted as a century.
+/// `--idle-timeout` takes up to `u64::MAX` seconds (a way to say "never"), a
+/// date `Instant` cannot hold: adding it panicked, and ended the one thread
+/// and every client on it.
+fn later(at: Instant, idle: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+    at + idle.min(CENTURY)
 }
 
 /// Lowercase hex, two digits a byte (as lesson 8 writes digests).

@@ -320,4 +320,16 @@ fn small_gets_on_one_connection_are_not_held_back_by_nagle() {
         "forty gets took {took:?}"
     );
 }
+/// The longest idle timeout the command line takes, u64::MAX seconds (a way
+/// to say "never"), is a date the clock cannot hold: `Instant + Duration`
+/// panicked at the first client's deadline, and the one thread, with every
+/// client on it, was gone. A deadline too far to count is now a century away.
+#[test]
+fn an_idle_timeout_too_long_to_count_is_never() {
+    let (_scratch, play, _server, addr) =
+        start("lesson12-forever", &u64::MAX.to_string());
+    let welcome = fs::read(play.server.join("ftp-root/welcome.txt")).unwrap();
+    assert_get_works(addr, "welcome.txt", &welcome);
+    assert_get_works(addr, "welcome.txt", &welcome);
+}
 // ANCHOR_END: all
