@@ -649,9 +649,10 @@ impl Connection {
     }
     // ANCHOR_END: deadline
 
-    /// Tells a client that is cut off why, as lesson 8 does, if nothing else
-    /// waits to be sent: one write of one small reply, which an empty socket
-    /// buffer takes whole. Whatever happens, the connection closes next.
+    /// Tells a client that is cut off why, if nothing else waits to be sent:
+    /// one write of one small reply. Lesson 8 does it for a request that never
+    /// came whole; here a stalled upload is told too. Whatever happens, the
+    /// connection closes next.
     pub fn last_words(&mut self, why: &str) {
         if self.output.is_empty() {
             let mut reply = Vec::new();

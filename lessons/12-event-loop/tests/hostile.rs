@@ -237,7 +237,8 @@ fn a_request_dripped_a_byte_at_a_time_is_cut_off() {
 }
 
 /// A put that stops halfway through its body is cut off after the idle timeout
-/// with lesson 8's reason, and leaves no file.
+/// with lesson 8's reason, and leaves no file. Unlike lesson 8, the server says
+/// why in a last reply (the chapter says so).
 #[test]
 fn an_upload_that_stops_halfway_is_cut_off_and_leaves_no_file() {
     let (_scratch, play, mut server, addr) = start("lesson12-stalled-put", "1");
@@ -247,6 +248,10 @@ fn an_upload_that_stops_halfway_is_cut_off_and_leaves_no_file() {
     let request = Request::put("stalled.bin", data.len() as u64, sha256_of(&data));
     conn.send(&request, &data[..50_000]).unwrap();
     server.wait_for_text("closed the connection: no data for 1 s");
+    assert_eq!(
+        last_words(conn.reader.get_ref()).as_deref(),
+        Some("no data for 1 s")
+    );
     let after = fs::read_dir(play.server.join("ftp-root")).unwrap().count();
     assert_eq!(after, before);
 }
