@@ -477,11 +477,15 @@ impl Connection {
         };
         let actual = hex(&hasher.finalize());
         let reply = if actual != expected {
+            // The expected digest is the client's text, like a name: shown
+            // escaped, so that it cannot start a line of its own in the log.
+            // Its first 16 characters, not bytes: it may not be hex at all.
+            let expected: String = expected.chars().take(16).collect();
             Reply::error(format!(
                 "the data arrived damaged (sha256 {} instead of {}); \
                  nothing was saved",
                 short(&actual),
-                short(&expected)
+                shown(&expected)
             ))
         } else if let Err(e) = part.commit() {
             Reply::error(format!("cannot save it: {e}"))

@@ -337,4 +337,29 @@ fn an_idle_timeout_too_long_to_count_is_never() {
     assert_get_works(addr, "welcome.txt", &welcome);
     assert_get_works(addr, "welcome.txt", &welcome);
 }
+/// Chapter 8 escapes every name and command the server logs, so that a client
+/// cannot write a line of its own into the log. The `sha256` of a put is the
+/// client's too, and its first 16 bytes went into the log line of a damaged
+/// upload as they were: a newline there began a line the server never wrote.
+#[test]
+fn a_digest_cannot_write_lines_into_the_log() {
+    let (_scratch, _play, mut server, addr) = start("lesson12-digest-log", "5");
+    let mut conn = Connection::new(connect(addr)).unwrap();
+    let forged = "a\nput welcome.txt: saved, sha256 0123456789abcdef";
+    conn.send(&Request::put("x.txt", 5, forged.to_string()), b"hello")
+        .unwrap();
+    let reply = conn.read_reply().unwrap();
+    assert_eq!(reply.status, Status::Error, "{reply:?}");
+    server.wait_for_text("refused put x.txt");
+    drop(conn);
+    server.wait_for_text(": left");
+    let out = server.kill();
+    for line in out.stdout.lines() {
+        assert!(
+            !line.starts_with("put welcome"),
+            "a line the client wrote: {line:?}\n{}",
+            out.stdout
+        );
+    }
+}
 // ANCHOR_END: all
