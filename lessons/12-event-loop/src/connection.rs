@@ -207,14 +207,22 @@ impl Connection {
     /// sent, that is its goodbye; inside a frame that can never be finished,
     /// a frame cut short (lesson 7's error). Otherwise there is work left,
     /// requests already read among it.
-    fn after_the_end(&self) -> Result<Option<Turn>, FrameError> {
+    fn after_the_end(&mut self) -> Result<Option<Turn>, FrameError> {
         let waiting_for_bytes = match self.state {
             State::Request { .. } => self.output.len() < OUTPUT_LIMIT,
             State::Receiving { .. } | State::Skipping { .. } => true,
             _ => false,
         };
         if waiting_for_bytes && self.input.in_frame() && !self.input.has_piece() {
-            return Err(self.input.truncated());
+            let error = self.input.truncated();
+            if let State::Request { .. } = self.state {
+                // A header cut short: the client may still read, so say why
+                // before hanging up, as lesson 8 does for any broken header.
+                self.refuse_and_close(&error);
+                return Ok(None);
+            }
+            // A body cut short: lesson 8 only hangs up.
+            return Err(error);
         }
         let done = matches!(self.state, State::Request { .. })
             && !self.input.in_frame()

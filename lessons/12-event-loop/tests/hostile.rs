@@ -362,4 +362,19 @@ fn a_digest_cannot_write_lines_into_the_log() {
         );
     }
 }
+/// A client sends part of a header, closes its sending side and waits. The
+/// header can never be finished: lesson 8 replies with lesson 7's reason
+/// before it hangs up, as for any header it cannot read. Lesson 12 hung up
+/// without a word.
+#[test]
+fn a_header_cut_by_a_half_close_is_told_why() {
+    let (_scratch, _play, mut server, addr) = start("lesson12-cut-header", "5");
+    let mut peer = connect(addr);
+    peer.write_all(&frame_bytes(r#"{"body_size":0}"#, b"")[..10])
+        .unwrap();
+    peer.shutdown(std::net::Shutdown::Write).unwrap();
+    let why = "the stream ended inside a frame, before all 15 bytes of its header";
+    server.wait_for_text(&format!("closed the connection: {why}"));
+    assert_eq!(last_words(&peer).as_deref(), Some(why));
+}
 // ANCHOR_END: all
