@@ -57,7 +57,12 @@ fn a_turn_starts_at_most_one_request() {
     client.write_all(&burst).unwrap();
     // Wait until every byte is in the server's socket: one read takes it all.
     let mut peeked = vec![0u8; burst.len()];
+    let waited = std::time::Instant::now();
     while stream.peek(&mut peeked).unwrap_or(0) < burst.len() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "the burst is late"
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
     assert!(burst.len() < CHUNK, "one read takes the whole burst");
