@@ -1,9 +1,10 @@
 //! A correct server written differently: each message is built once and shared (`Rc<[u8]>`) by the queues of all who get it; a queue is counted in bytes and the client dropped past 64 KiB; every connection is registered for reading and writing once, for good (mio's events come on changes, so that does not spin); a line's end is searched only in the bytes not searched yet.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::rc::Rc;
+use std::time::Duration;
 
 use clap::Parser;
 use mio::net::{TcpListener, TcpStream};
@@ -14,6 +15,18 @@ const MAX_LINE: usize = 1024;
 
 /// The most the server keeps for one client that its connection has not taken.
 const MAX_BACKLOG: usize = 64 * 1024;
+
+/// The most of one client's lines the loop passes on in one turn, before the
+/// others get theirs. Well under `MAX_BACKLOG`: a turn's lines land in every
+/// other client's backlog at once.
+const TURN: usize = 16 * 1024;
+
+/// The send buffer the kernel keeps for each client. On loopback it would be
+/// megabytes, and a client that does not read would fill the server's own
+/// buffer (and `flush` meet `WouldBlock`) only after megabytes; on a real
+/// network that happens within kilobytes. Kept small here, it happens as it
+/// would there: the check relies on it to see what `flush` does then.
+const SEND_BUFFER: usize = 16 * 1024;
 
 /// The listener's token; clients get 1, 2, 3, … and a token is never reused,
 /// so an event for a client that has just left finds nobody.
@@ -54,8 +67,14 @@ fn serve(args: &Args) -> io::Result<()> {
     let mut events = Events::with_capacity(256);
     loop {
         // The one place the loop waits: until the kernel has news, however
-        // long that takes. No timeout, so an idle server uses no CPU.
-        if let Err(e) = poll.poll(&mut events, None) {
+        // long that takes. No timeout, so an idle server uses no CPU; but no
+        // wait at all while a client's turn ended with bytes left to read.
+        let timeout = if room.unread.is_empty() {
+            None
+        } else {
+            Some(Duration::ZERO)
+        };
+        if let Err(e) = poll.poll(&mut events, timeout) {
             if e.kind() == io::ErrorKind::Interrupted {
                 continue; // a signal woke us up; nothing happened
             }
@@ -66,7 +85,7 @@ fn serve(args: &Args) -> io::Result<()> {
                 LISTENER => room.accept_all(&listener),
                 token => {
                     if event.is_readable() {
-                        room.on_readable(token);
+                        room.unread.insert(token); // its turn comes below
                     }
                     if event.is_writable() {
                         room.on_writable(token);
@@ -74,6 +93,7 @@ fn serve(args: &Args) -> io::Result<()> {
                 }
             }
         }
+        room.take_turns();
     }
 }
 
@@ -83,6 +103,9 @@ struct Room {
     registry: Registry,
     clients: HashMap<Token, Client>,
     next_token: usize,
+    /// Clients that may have bytes to read: the poll said so, or their last
+    /// turn ended before the kernel had no more. Each gets a turn per round.
+    unread: HashSet<Token>,
 }
 
 /// One client's state: the loop comes back to it many times, so everything it
@@ -119,6 +142,7 @@ impl Room {
             registry,
             clients: HashMap::new(),
             next_token: 1,
+            unread: HashSet::new(),
         }
     }
 
@@ -129,6 +153,13 @@ impl Room {
                 Ok((mut stream, peer)) => {
                     let token = Token(self.next_token);
                     self.next_token += 1;
+                    // Small, as on a real network (`SEND_BUFFER` says why).
+                    let small = socket2::SockRef::from(&stream)
+                        .set_send_buffer_size(SEND_BUFFER);
+                    if let Err(e) = small {
+                        eprintln!("{peer}: cannot set the send buffer: {e}");
+                        continue;
+                    }
                     // Both, once: a writable event comes when a full buffer
                     // has room again, and only then.
                     if let Err(e) = self.registry.register(
@@ -157,15 +188,30 @@ impl Room {
         }
     }
 
-    /// Reads what the client sent, until the kernel has no more, and passes on
-    /// every whole line. Readiness is reported once per change (mio's events
-    /// are edge-triggered): stopping before `WouldBlock` would leave bytes that
-    /// no event will mention again.
+    /// A turn for every client that may have bytes to read.
+    fn take_turns(&mut self) {
+        let tokens: Vec<Token> = self.unread.drain().collect();
+        for token in tokens {
+            self.on_readable(token);
+        }
+    }
+
+    /// One turn: reads what the client sent, until the kernel has no more,
+    /// and passes on every whole line. Readiness is reported once per change
+    /// (mio's events are edge-triggered): bytes left unread bring no new
+    /// event. So a turn that ends at `TURN` bytes, before `WouldBlock`, puts
+    /// the client back in `unread`: a client that sends without pause gets a
+    /// turn like every other, and cannot hold the thread.
     fn on_readable(&mut self, token: Token) {
+        let mut passed_on = 0;
         loop {
             let Some(client) = self.clients.get_mut(&token) else {
-                return; // it left earlier in this round of events
+                return; // it left earlier in this round
             };
+            if passed_on >= TURN {
+                self.unread.insert(token);
+                return;
+            }
             match client.receive() {
                 Received::Lines(lines) => {
                     let name = client.name.clone();
@@ -173,6 +219,7 @@ impl Room {
                         let mut message = format!("{name}: ").into_bytes();
                         message.extend_from_slice(&line);
                         message.push(b'\n');
+                        passed_on += message.len();
                         self.send_to_others(token, &message);
                     }
                 }

@@ -12,10 +12,12 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use socket2::{Domain, SockRef, Socket, Type};
 use workbook_harness::pretty_assertions::assert_eq;
 use workbook_harness::{Proc, homework_program, start_server};
 
@@ -25,6 +27,11 @@ const PATIENCE: Duration = Duration::from_secs(5);
 
 /// How long a client watches to prove that no line comes.
 const QUIET: Duration = Duration::from_millis(300);
+
+/// Why a line that should have come may not have, in a failure message.
+const NOTHING_CAME: &str = "Likely causes: bytes left unread in a socket \
+    bring no new event (read until `WouldBlock`); or your loop is stuck \
+    writing to, or waiting for, a client that does not read.";
 
 /// Starts your server and runs `test` with it. If the test fails, what your
 /// server printed (a panic, say) is shown under the failure.
@@ -69,7 +76,21 @@ impl Client {
             .write_all(text.as_bytes())
             .and_then(|()| self.writer.flush())
             .unwrap_or_else(|e| {
-                panic!("{} cannot send to your server: {e}", self.label)
+                let label = self.label;
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::BrokenPipe
+                ) {
+                    panic!(
+                        "{label} cannot send to your server: {e}. Your server \
+                         probably dropped {label} as too slow: {label} reads \
+                         nothing while it sends, so only what is sent to it \
+                         piles up, such as its own lines coming back"
+                    )
+                }
+                panic!("{label} cannot send to your server: {e}")
             });
     }
 
@@ -100,7 +121,7 @@ impl Client {
             Err(e) if timed_out(&e) => panic!(
                 "{label} waited {PATIENCE:?} for {awaited}, and received {}",
                 if line.is_empty() {
-                    "nothing".to_string()
+                    format!("nothing.\n{NOTHING_CAME}")
                 } else {
                     format!("only part of a line: {}", short(&line))
                 }
@@ -117,6 +138,27 @@ impl Client {
     fn expect(&mut self, wanted: &str) {
         let line = self.next_line(&format!("{:?}", short(wanted.as_bytes())));
         assert_eq!(line, wanted, "what {} received next", self.label);
+    }
+
+    /// Reads until it has `len` bytes, the connection ends, or `PATIENCE`
+    /// passes without a byte; returns what it has.
+    fn read_bytes(&mut self, len: usize) -> Vec<u8> {
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(PATIENCE))
+            .unwrap();
+        let mut received = Vec::new();
+        let mut chunk = [0; 16 * 1024];
+        while received.len() < len {
+            let want = chunk.len().min(len - received.len());
+            match self.reader.read(&mut chunk[..want]) {
+                Ok(0) => break,
+                Ok(n) => received.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break, // a timeout or a reset: what came is the answer
+            }
+        }
+        received
     }
 
     /// Fails if it receives anything within `QUIET`.
@@ -171,6 +213,12 @@ fn short(line: &[u8]) -> String {
 fn join(server: &mut Proc, addr: SocketAddr, label: &'static str) -> Client {
     let stream = TcpStream::connect_timeout(&addr, PATIENCE)
         .unwrap_or_else(|e| server.fail(&format!("refused client {label} ({e})")));
+    joined(server, stream, label)
+}
+
+/// Waits until your server prints `NAME joined` for the client on `stream`.
+#[track_caller]
+fn joined(server: &mut Proc, stream: TcpStream, label: &'static str) -> Client {
     stream.set_write_timeout(Some(PATIENCE)).unwrap();
     // Each piece the check sends leaves at once (no waiting to fill a packet).
     stream.set_nodelay(true).unwrap();
@@ -292,7 +340,7 @@ fn a_client_whose_connection_resets_leaves_and_the_room_goes_on() {
         let [mut a, mut b, c] = room(server, addr);
         let gone = c.name.clone();
         // SO_LINGER 0: closing sends a reset (RST) instead of a goodbye (FIN).
-        socket2::SockRef::from(&c.writer)
+        SockRef::from(&c.writer)
             .set_linger(Some(Duration::ZERO))
             .unwrap();
         drop(c);
@@ -333,6 +381,98 @@ fn a_line_longer_than_1024_bytes_disconnects_its_sender() {
     });
 }
 
+/// How much a client that reads late is sent: the lines of 1000 bytes that
+/// make about 50 KB. More than the kernel holds on its way (30 KB, with its
+/// small receive buffer and your server's small send buffer): your server's
+/// `write` meets `WouldBlock`, and the rest waits in its backlog. Less than
+/// the 64 KiB a backlog may hold: no line may be dropped, and the client not.
+const LATE_LINES: usize = 50;
+
+/// B's receive buffer in that test: small, as a slow client's on a real
+/// network (Linux keeps twice this).
+const LATE_RECEIVE_BUFFER: usize = 4096;
+
+/// B does not read while A sends it about 50 KB, more than the kernel holds
+/// for B, less than its backlog may hold. Then B reads: it must receive every
+/// byte, in order, exactly once. A `write` that meets `WouldBlock` has
+/// written nothing; a `write_all` that fails may have written part, and does
+/// not say how much: a server that forgets the rest, or sends it all again,
+/// or drops B, fails here.
+#[test]
+fn a_client_that_reads_late_receives_every_byte_once_in_order() {
+    with_server(|server, addr| {
+        eprintln!("In this test, A sends, C reads, and B reads only at the end.");
+        let [mut a, mut c] = room(server, addr);
+        // B's receive buffer is set before it connects: its window depends
+        // on it.
+        let socket =
+            Socket::new(Domain::for_address(addr), Type::STREAM, None).unwrap();
+        socket.set_recv_buffer_size(LATE_RECEIVE_BUFFER).unwrap();
+        socket
+            .connect_timeout(&addr.into(), PATIENCE)
+            .unwrap_or_else(|e| server.fail(&format!("refused client B ({e})")));
+        let mut b = joined(server, socket.into(), "B");
+        for client in [&mut a, &mut c] {
+            client.expect(&format!("* {} joined", b.name));
+        }
+
+        let lines: Vec<String> = (0..LATE_LINES).map(flood_line).collect();
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        a.send(&text);
+        let b_left = format!("* {} left", b.name);
+        for line in &lines {
+            let wanted = format!("{}: {line}", a.name);
+            let got = c.next_line(&format!("{:?}", short(wanted.as_bytes())));
+            assert!(
+                got != b_left,
+                "your server dropped B, which had not read for a moment and \
+                 was under 64 KiB behind. A `write` that meets `WouldBlock` \
+                 is no error: the connection is full for now; keep the rest \
+                 for later"
+            );
+            assert_eq!(got, wanted, "what C received next");
+        }
+        // Your server handles A's lines in order, on one thread: once C has
+        // this one, every line before it was given to B's connection (or its
+        // backlog).
+        a.send("that was all\n");
+        c.expect(&format!("{}: that was all", a.name));
+
+        let wanted: String = lines
+            .iter()
+            .map(String::as_str)
+            .chain(["that was all"])
+            .map(|line| format!("{}: {line}\n", a.name))
+            .collect();
+        let received = b.read_bytes(wanted.len());
+        if received != wanted.as_bytes() {
+            let at = received
+                .iter()
+                .zip(wanted.as_bytes())
+                .position(|(r, w)| r != w)
+                .unwrap_or(received.len().min(wanted.len()));
+            // Shown from the start of the line where they differ.
+            let from = wanted.as_bytes()[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |end| end + 1);
+            panic!(
+                "B, reading only after A had sent {} bytes to it, received {} \
+                 bytes, which differ from them from byte {at} on:\n  \
+                 sent:     {:?}\n  received: {:?}\nA `write` that meets \
+                 `WouldBlock` has written nothing: keep it all for later. A \
+                 `write_all` that fails may have written part, and does not \
+                 say how much: use `write`, and keep what it did not take.",
+                wanted.len(),
+                received.len(),
+                short(&wanted.as_bytes()[from..]),
+                short(&received[from.min(received.len())..]),
+            );
+        }
+        b.expect_nothing("after all it was sent (bytes sent twice?)");
+    });
+}
+
 /// The flood: lines of 1000 bytes.
 fn flood_line(i: usize) -> String {
     format!("{i:05} {}", "x".repeat(994))
@@ -345,13 +485,14 @@ const FLOOD_LINES: usize = 16 * 1024;
 /// A sends lines in pieces of this many.
 const PIECE: usize = 8;
 
-/// A is never more than this many lines ahead of what B has read (96 KiB), so
-/// that B is never the slow one: of those, the kernel holds at least 80 KiB on
-/// B's way (its receive window and your server's send buffer), so your server
-/// never has more than 64 KiB waiting for B. More than 64 KiB, because on
-/// loopback a packet holds 64 KiB: less would leave every packet waiting for
-/// an acknowledgement (Nagle's algorithm), and the flood would crawl.
-const AHEAD: usize = 96;
+/// A is never more than this many lines ahead of what B has read (72 KiB),
+/// so that B is never the slow one: the kernel holds about 90 KiB on B's way
+/// (B's receive window and your server's small send buffer), somewhat less
+/// while B reads, so your server never has near 64 KiB waiting for B. More
+/// than 64 KiB, because on loopback a packet holds 64 KiB: less would leave
+/// every packet waiting for an acknowledgement (Nagle's algorithm), and the
+/// flood would crawl.
+const AHEAD: usize = 72;
 
 /// S never reads while A sends 16 MiB to the room. B still receives every line
 /// within `PATIENCE` of its sending (nothing waits for S); your server's memory
@@ -362,9 +503,9 @@ const AHEAD: usize = 96;
 fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
     with_server(|server, addr| {
         let _alone = heavy();
+        eprintln!("In this test, A sends, B reads, and S never reads.");
         let [mut a, mut b, mut s] = room(server, addr);
-        s.label = "S (the client that does not read)";
-        b.label = "B (while S did not read)";
+        s.label = "S";
         let before = memory::rss_kib(server.id());
         let started = Instant::now();
 
@@ -500,6 +641,130 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
         }
         a.send("still here\n");
         b.expect(&format!("{}: still here", a.name));
+    });
+}
+
+/// How long another client's line may take to cross the room while A sends
+/// without pause. Generous: with a turn each, it takes milliseconds.
+const FAIR: Duration = Duration::from_secs(1);
+
+/// A sends lines as fast as it can, for as long as this at most.
+const FLOOD_FOR: Duration = Duration::from_secs(4);
+
+/// A's lines while it sends without pause: short, so that each costs your
+/// server two writes (to B and to C) for every 8 bytes A sends, and A sends
+/// faster than your server can pass its lines on.
+fn quick_line(i: usize) -> String {
+    format!("{:07}", i % 10_000_000)
+}
+
+/// A sends without pause, faster than your server can pass its lines on; C
+/// sends one line, which must reach B within `FAIR`. A loop that reads a
+/// client until `WouldBlock` reads A for as long as A sends: the given loop
+/// gives each client a turn of at most 16 KiB, so `receive` must read once
+/// (one `read`), not until the kernel has no more.
+#[test]
+fn a_client_that_sends_without_pause_does_not_hold_up_the_others() {
+    with_server(|server, addr| {
+        let _alone = heavy();
+        eprintln!(
+            "In this test, A sends without pause, C sends one line, B reads."
+        );
+        let [a, b, mut c] = room(server, addr);
+        let stop = Arc::new(AtomicBool::new(false));
+
+        // C reads what it is sent (A's lines), and drops it.
+        let mut c_reader = c.writer.try_clone().unwrap();
+        c_reader.set_read_timeout(None).unwrap();
+        thread::spawn(move || {
+            let mut sink = vec![0; 1 << 20];
+            while matches!(c_reader.read(&mut sink), Ok(n) if n > 0) {}
+        });
+
+        // B reads everything, and says when C's line arrives. It steps over
+        // A's lines by their length, so that it reads faster than any server
+        // can pass them on.
+        let (seen, c_line_seen) = mpsc::channel::<Instant>();
+        let a_prefix = format!("{}: ", a.name).into_bytes();
+        let a_line_len = a_prefix.len() + quick_line(0).len() + 1;
+        let c_line = format!("{}: hello from C\n", c.name).into_bytes();
+        let mut b_reader = b.writer.try_clone().unwrap();
+        b_reader
+            .set_read_timeout(Some(FLOOD_FOR + PATIENCE))
+            .unwrap();
+        thread::spawn(move || {
+            let mut buffer = Vec::new();
+            let mut chunk = vec![0; 1 << 20];
+            let mut at = 0; // where the next line starts
+            loop {
+                let n = match b_reader.read(&mut chunk) {
+                    Ok(n) if n > 0 => n,
+                    _ => return, // the end, or an error: the main thread says
+                };
+                buffer.extend_from_slice(&chunk[..n]);
+                loop {
+                    let rest = &buffer[at..];
+                    if rest.starts_with(&a_prefix) && rest.len() >= a_line_len {
+                        at += a_line_len;
+                    } else if let Some(end) = rest.iter().position(|&b| b == b'\n')
+                    {
+                        if rest[..=end] == c_line[..] {
+                            let _ = seen.send(Instant::now());
+                            return;
+                        }
+                        at += end + 1;
+                    } else {
+                        break; // the rest of a line is on its way
+                    }
+                }
+                buffer.drain(..at);
+                at = 0;
+            }
+        });
+
+        // A sends short lines, 64 KiB at a time, until told to stop; it says
+        // when it has sent its first mebibyte.
+        let (going, flood_going) = mpsc::channel::<()>();
+        let mut a_writer = a.writer.try_clone().unwrap();
+        let flood_stop = Arc::clone(&stop);
+        let flood = thread::spawn(move || {
+            let piece: String =
+                (0..8192).map(|i| format!("{}\n", quick_line(i))).collect();
+            let started = Instant::now();
+            let mut sent = 0;
+            while !flood_stop.load(Ordering::Relaxed)
+                && started.elapsed() < FLOOD_FOR
+            {
+                if a_writer.write_all(piece.as_bytes()).is_err() {
+                    return; // dropped: the main thread sees B's result
+                }
+                sent += piece.len();
+                if sent >= 1 << 20 && sent - piece.len() < 1 << 20 {
+                    let _ = going.send(());
+                }
+            }
+        });
+
+        flood_going
+            .recv_timeout(PATIENCE)
+            .unwrap_or_else(|_| panic!("A could not send 1 MiB in {PATIENCE:?}"));
+        let sent = Instant::now();
+        c.send("hello from C\n");
+        let arrived = c_line_seen.recv_timeout(FAIR);
+        stop.store(true, Ordering::Relaxed);
+        let _ = flood.join();
+        match arrived {
+            Ok(at) => eprintln!(
+                "C's line reached B in {:?} while A sent without pause",
+                at - sent
+            ),
+            Err(_) => panic!(
+                "C's line did not reach B within {FAIR:?} while A sent without \
+                 pause: your server read A's lines for as long as A sent them. \
+                 The given loop gives each client a turn; `receive` must read \
+                 once (one `read`) and return, not until `WouldBlock`."
+            ),
+        }
     });
 }
 
