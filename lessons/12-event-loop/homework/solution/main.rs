@@ -169,10 +169,13 @@ impl Room {
                     let token = Token(self.next_token);
                     self.next_token += 1;
                     // Small, as on a real network (`SEND_BUFFER` says why).
-                    let small = socket2::SockRef::from(&stream)
-                        .set_send_buffer_size(SEND_BUFFER);
-                    if let Err(e) = small {
-                        eprintln!("{peer}: cannot set the send buffer: {e}");
+                    // And no waiting to fill a packet (Nagle's algorithm): a
+                    // chat line leaves at once.
+                    let set = socket2::SockRef::from(&stream)
+                        .set_send_buffer_size(SEND_BUFFER)
+                        .and_then(|()| stream.set_nodelay(true));
+                    if let Err(e) = set {
+                        eprintln!("{peer}: cannot set up this connection: {e}");
                         continue;
                     }
                     if let Err(e) = self.registry.register(

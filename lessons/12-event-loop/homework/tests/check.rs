@@ -216,6 +216,25 @@ fn join(server: &mut Proc, addr: SocketAddr, label: &'static str) -> Client {
     joined(server, stream, label)
 }
 
+/// Connects a client whose receive buffer is `size` bytes (set before it
+/// connects: the window it offers depends on it), and waits until your
+/// server prints `NAME joined`.
+#[track_caller]
+fn join_buffered(
+    server: &mut Proc,
+    addr: SocketAddr,
+    label: &'static str,
+    size: usize,
+) -> Client {
+    let socket =
+        Socket::new(Domain::for_address(addr), Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(size).unwrap();
+    socket
+        .connect_timeout(&addr.into(), PATIENCE)
+        .unwrap_or_else(|e| server.fail(&format!("refused client {label} ({e})")));
+    joined(server, socket.into(), label)
+}
+
 /// Waits until your server prints `NAME joined` for the client on `stream`.
 #[track_caller]
 fn joined(server: &mut Proc, stream: TcpStream, label: &'static str) -> Client {
@@ -403,15 +422,7 @@ fn a_client_that_reads_late_receives_every_byte_once_in_order() {
     with_server(|server, addr| {
         eprintln!("In this test, A sends, C reads, and B reads only at the end.");
         let [mut a, mut c] = room(server, addr);
-        // B's receive buffer is set before it connects: its window depends
-        // on it.
-        let socket =
-            Socket::new(Domain::for_address(addr), Type::STREAM, None).unwrap();
-        socket.set_recv_buffer_size(LATE_RECEIVE_BUFFER).unwrap();
-        socket
-            .connect_timeout(&addr.into(), PATIENCE)
-            .unwrap_or_else(|e| server.fail(&format!("refused client B ({e})")));
-        let mut b = joined(server, socket.into(), "B");
+        let mut b = join_buffered(server, addr, "B", LATE_RECEIVE_BUFFER);
         for client in [&mut a, &mut c] {
             client.expect(&format!("* {} joined", b.name));
         }
@@ -485,14 +496,12 @@ const FLOOD_LINES: usize = 16 * 1024;
 /// A sends lines in pieces of this many.
 const PIECE: usize = 8;
 
-/// A is never more than this many lines ahead of what B has read (72 KiB),
-/// so that B is never the slow one: the kernel holds about 90 KiB on B's way
-/// (B's receive window and your server's small send buffer), somewhat less
-/// while B reads, so your server never has near 64 KiB waiting for B. More
-/// than 64 KiB, because on loopback a packet holds 64 KiB: less would leave
-/// every packet waiting for an acknowledgement (Nagle's algorithm), and the
-/// flood would crawl.
-const AHEAD: usize = 72;
+/// A is never more than this many lines ahead of what B has read (56 KiB),
+/// so that B is never the slow one: even if the kernel held none of them on
+/// B's way, your server would have less than 64 KiB waiting for B. (It may
+/// hold little: your server's send buffer is small, and what B's kernel has
+/// received but not yet acknowledged still counts in it.)
+const AHEAD: usize = 56;
 
 /// S never reads while A sends 16 MiB to the room. B still receives every line
 /// within `PATIENCE` of its sending (nothing waits for S); your server's memory
