@@ -770,8 +770,9 @@ fn a_client_that_sends_without_pause_does_not_hold_up_the_others() {
             Err(_) => panic!(
                 "C's line did not reach B within {FAIR:?} while A sent without \
                  pause: your server read A's lines for as long as A sent them. \
-                 The given loop gives each client a turn; `receive` must read \
-                 once (one `read`) and return, not until `WouldBlock`."
+                 The given loop gives each client a turn (at most 16 KiB of \
+                 its lines, then the others'): keep it, and make `receive` \
+                 one `read`, not a loop until `WouldBlock`."
             ),
         }
     });
