@@ -9,7 +9,8 @@
 //! - [`peer`]: the other end of a connection, played by a test, with deadlines.
 //! - [`playground`]: each side's folder for the lessons that move files.
 //! - `limits` (Linux): lower a running program's limits, to show what a server
-//!   does when the system refuses a file descriptor or a thread.
+//!   does when the system refuses a file descriptor or a thread; raise the
+//!   test's own limit on open files, for lesson 12's ten thousand connections.
 //! - [`homework`]: which program a homework check runs (the learner's or the reference).
 //! - [`workspace`]: where the lessons live and how to build one of their programs.
 

@@ -1,7 +1,8 @@
 //! Lowering a running program's resource limits, for tests that show what a
 //! server does when the system says no: no file descriptor left for `accept`
-//! (EMFILE), no memory for another thread. Linux only: it asks `prlimit`
-//! (util-linux) and reads `/proc`.
+//! (EMFILE), no memory for another thread. And raising the test's own limit on
+//! open files, for lesson 12's ten thousand connections. Linux only: it asks
+//! `prlimit` (util-linux) and reads `/proc`.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -116,4 +117,30 @@ fn prlimit(pid: u32, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Raises the soft limit on open files of this process (and so of the programs
+/// it starts afterwards, which inherit it) to at least `wanted`, as far as the
+/// hard limit allows. Returns the soft limit now in force; the caller compares
+/// it with what it needs and, if the system allows no more, says so and skips.
+pub fn raise_open_files(wanted: u64) -> u64 {
+    let pid = std::process::id();
+    let read = |column: &str| -> u64 {
+        let out = prlimit(
+            pid,
+            &[
+                "--nofile",
+                "--raw",
+                "--noheadings",
+                &format!("--output={column}"),
+            ],
+        );
+        // "unlimited" is the largest limit of all.
+        out.trim().parse().unwrap_or(u64::MAX)
+    };
+    let (soft, hard) = (read("SOFT"), read("HARD"));
+    if soft < wanted {
+        prlimit(pid, &[&format!("--nofile={}:", wanted.min(hard))]);
+    }
+    read("SOFT")
 }
