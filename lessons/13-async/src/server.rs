@@ -31,6 +31,9 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 // ANCHOR: serve
 /// Serves clients until `stop` is cancelled; then refuses new clients, lets
 /// every conversation finish what it is doing, and returns once all have ended.
+///
+/// Two tokens, so that the stop happens in an order: `stop` ends the accept
+/// loop; only once the listener is closed does `leave` tell the conversations.
 pub async fn serve(
     listener: TcpListener,
     settings: Settings,
@@ -40,13 +43,14 @@ pub async fn serve(
     let settings = Arc::new(settings);
     let permits = Arc::new(Semaphore::new(max_clients));
     let tasks = TaskTracker::new();
+    let leave = CancellationToken::new();
     while let Some((stream, peer, permit)) =
         next_client(&listener, &permits, &stop).await
     {
         println!("{peer}: connected");
-        let (settings, stop) = (Arc::clone(&settings), stop.clone());
+        let (settings, leave) = (Arc::clone(&settings), leave.clone());
         tasks.spawn(async move {
-            let ended = conversation(stream, peer, &settings, &stop).await;
+            let ended = conversation(stream, peer, &settings, &leave).await;
             match ended {
                 Ok(End::Left) => println!("{peer}: left"),
                 Ok(End::Stopped) => {
@@ -62,6 +66,7 @@ pub async fn serve(
     drop(listener);
     let running = tasks.len();
     println!("stopping: new clients are refused; {running} still connected");
+    leave.cancel(); // each conversation ends at its next request
     tasks.close();
     tasks.wait().await; // every transfer under way finishes first
     println!("stopped");
@@ -81,12 +86,14 @@ async fn next_client(
 ) -> Option<(TcpStream, SocketAddr, OwnedSemaphorePermit)> {
     loop {
         let permit = tokio::select! {
+            biased; // a stopped server accepts no one, even a client waiting
             () = stop.cancelled() => return None,
             permit = Arc::clone(permits).acquire_owned() => {
                 permit.expect("the semaphore is never closed")
             }
         };
         let accepted = tokio::select! {
+            biased; // a stopped server accepts no one, even a client waiting
             () = stop.cancelled() => return None,
             accepted = listener.accept() => accepted,
         };
