@@ -89,7 +89,10 @@ impl<H: DeserializeOwned + BodySize> Decoder for FrameCodec<H> {
     type Item = Piece<H>;
     type Error = FrameError;
 
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Piece<H>>, FrameError> {
+    fn decode(
+        &mut self,
+        src: &mut BytesMut,
+    ) -> Result<Option<Piece<H>>, FrameError> {
         if self.body_left > 0 {
             // A chunk of body, once all of it is here: never past the frame.
             let want = self.body_left.min(CHUNK as u64) as usize;

@@ -94,7 +94,8 @@ pub async fn conversation(
         };
         if let Some(reply) = reply {
             if let Some(error) = &reply.error {
-                let (command, name) = (shown(&request.command), shown(&request.name));
+                let (command, name) =
+                    (shown(&request.command), shown(&request.name));
                 client.log(&format!("refused {command} {name}: {error}"));
             }
             client.send_reply(&reply).await?;
@@ -159,7 +160,9 @@ impl Client<'_> {
         let idle = self.settings.idle_timeout;
         match timeout(idle, self.requests.next()).await {
             Ok(Some(Ok(Piece::Body(bytes)))) => Ok(bytes.to_vec()),
-            Ok(Some(Ok(Piece::Header(_)))) => unreachable!("a header inside a body"),
+            Ok(Some(Ok(Piece::Header(_)))) => {
+                unreachable!("a header inside a body")
+            }
             Ok(Some(Err(e))) => Err(e),
             // The codec reports a stream cut inside a frame as an error first.
             Ok(None) => Err(FrameError::Truncated {
@@ -251,7 +254,10 @@ impl Client<'_> {
     // ANCHOR: get
     /// Sends a file: the reply's header with its size and digest, then its
     /// bytes. Returns the refusal to send instead, if there is one.
-    async fn get(&mut self, request: &Request) -> Result<Option<Reply>, FrameError> {
+    async fn get(
+        &mut self,
+        request: &Request,
+    ) -> Result<Option<Reply>, FrameError> {
         let (root, wanted) = (self.settings.root.clone(), request.name.clone());
         let opened = off_the_runtime(move || {
             let path = root.resolve_existing(&wanted).map_err(io::Error::other)?;

@@ -54,7 +54,9 @@ pub async fn serve(
             match ended {
                 Ok(End::Left) => println!("{peer}: left"),
                 Ok(End::Stopped) => {
-                    println!("{peer}: closed the connection: the server is stopping");
+                    println!(
+                        "{peer}: closed the connection: the server is stopping"
+                    );
                 }
                 Err(e) => println!("{peer}: closed the connection: {e}"),
             }

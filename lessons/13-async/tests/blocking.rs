@@ -102,7 +102,10 @@ async fn answer(
     } else {
         "pong".to_string()
     };
-    stream.write_all(format!("{reply}\n").as_bytes()).await.unwrap();
+    stream
+        .write_all(format!("{reply}\n").as_bytes())
+        .await
+        .unwrap();
 }
 // ANCHOR_END: server
 

@@ -53,7 +53,10 @@ fn threads(server: &workbook_harness::Proc) -> usize {
 fn few_threads(server: &workbook_harness::Proc, what: &str) {
     let threads = threads(server);
     println!("{CLIENTS} {what} under way on {threads} threads");
-    assert!(threads < CLIENTS / 4, "{threads} threads for {CLIENTS} {what}");
+    assert!(
+        threads < CLIENTS / 4,
+        "{threads} threads for {CLIENTS} {what}"
+    );
 }
 
 #[test]

@@ -89,7 +89,12 @@ fn ctrl_c_refuses_new_clients_and_finishes_the_upload_under_way() {
     assert!(fs::read(play.server.join("ftp-root/big.bin")).unwrap() == data);
     let out = server.finish();
     assert!(out.status.success(), "{out:?}");
-    workbook_harness::check_transcripts(lesson_dir(), "stop", &[("server", &out)], addr);
+    workbook_harness::check_transcripts(
+        lesson_dir(),
+        "stop",
+        &[("server", &out)],
+        addr,
+    );
 }
 // ANCHOR_END: graceful
 
@@ -127,7 +132,10 @@ fn a_client_over_the_bound_waits_until_one_leaves() {
     assert_eq!(reply.status, Status::Ok, "{reply:?}");
     let mut body = vec![0u8; reply.body_size as usize];
     third.reader.read_exact(&mut body).unwrap();
-    assert_eq!(body, fs::read(play.server.join("ftp-root/welcome.txt")).unwrap());
+    assert_eq!(
+        body,
+        fs::read(play.server.join("ftp-root/welcome.txt")).unwrap()
+    );
     drop(second);
 }
 // ANCHOR_END: bound
