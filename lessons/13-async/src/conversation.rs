@@ -125,7 +125,7 @@ impl Client<'_> {
             // sending requests cannot keep a stopping server waiting.
             biased;
             () = stop.cancelled() => {
-                self.last_words("the server is stopping").await;
+                self.last_words("the server is stopping");
                 return Ok(Next::End(End::Stopped));
             }
             // `next()` on a FramedRead is cancellation safe: if the stop wins,
@@ -136,7 +136,7 @@ impl Client<'_> {
         match next {
             Err(_elapsed) => {
                 let why = format!("no complete request within {}", seconds(idle));
-                self.last_words(&why).await;
+                self.last_words(&why);
                 Err(timed_out(why))
             }
             // The client closed between requests: a clean end.
@@ -164,14 +164,12 @@ impl Client<'_> {
                 unreachable!("a header inside a body")
             }
             Ok(Some(Err(e))) => Err(e),
-            // The codec reports a stream cut inside a frame as an error first.
-            Ok(None) => Err(FrameError::Truncated {
-                part: "body",
-                expected: 0,
-            }),
+            // The codec reports a stream cut inside a body as an error
+            // first, and the conversation ends at an error: not seen here.
+            Ok(None) => Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
             Err(_elapsed) => {
                 let why = format!("no data for {}", seconds(idle));
-                self.last_words(&why).await;
+                self.last_words(&why);
                 Err(timed_out(why))
             }
         }
@@ -339,7 +337,7 @@ impl Client<'_> {
     /// socket takes it now. Every reply before it has been flushed (replies
     /// are sent whole before the next request is read), so it cannot land in
     /// the middle of one. Whatever happens, the connection closes next.
-    async fn last_words(&mut self, why: &str) {
+    fn last_words(&self, why: &str) {
         let bytes = header_bytes(&Reply::error(why));
         let _ = self.replies.get_ref().try_write(&bytes);
     }
