@@ -378,4 +378,25 @@ fn a_header_cut_by_a_half_close_is_told_why() {
     server.wait_for_text(&format!("closed the connection: {why}"));
     assert_eq!(last_words(&peer).as_deref(), Some(why));
 }
+/// An upload over `--max-file-size` is refused at its header, with lesson 7's
+/// reason, before a byte of it is read; the server hangs up (its body is not
+/// worth reading, as in lesson 8), and nothing is saved.
+#[test]
+fn an_upload_over_the_size_limit_is_refused_at_its_header() {
+    let scratch = ScratchDir::new("lesson13-too-big");
+    let play = scratch.playground(lesson_dir());
+    let (mut server, addr) = Program::new(env!("CARGO_BIN_EXE_server-13"))
+        .arg("--max-file-size")
+        .arg("10")
+        .in_dir(&play.server)
+        .start_server();
+    let mut conn = Connection::new(connect(addr)).unwrap();
+    let data = b"eleven byte";
+    conn.send(&Request::put("big.txt", 11, sha256_of(data)), b"")
+        .unwrap();
+    let why = "body size 11 is above the limit of 10 bytes";
+    assert_eq!(last_words(conn.reader.get_ref()).as_deref(), Some(why));
+    server.wait_for_text(&format!("closed the connection: {why}"));
+    assert!(!play.server.join("ftp-root/big.txt").exists());
+}
 // ANCHOR_END: all

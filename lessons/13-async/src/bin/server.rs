@@ -44,6 +44,11 @@ struct Args {
     #[arg(long, default_value_t = 1000, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..))]
     max_clients: u64,
+    /// Worker threads, which run the clients' tasks [default: one per core].
+    /// With 1, every client is served by one thread, as in lesson 12.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
 }
 
 /// The most threads tokio may start for blocking work (files, hashing), on
@@ -65,10 +70,14 @@ fn main() -> ExitCode {
 /// Builds the runtime and runs the server on it. `#[tokio::main]` would do the
 /// same with tokio's defaults; this one bounds the blocking threads.
 fn run(args: &Args) -> io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder
         .enable_all() // the socket and timer drivers
-        .max_blocking_threads(BLOCKING_THREADS)
-        .build()?;
+        .max_blocking_threads(BLOCKING_THREADS);
+    if let Some(threads) = args.threads {
+        builder.worker_threads(threads as usize);
+    }
+    let runtime = builder.build()?;
     runtime.block_on(serve_until_stopped(args))
 }
 // ANCHOR_END: runtime
