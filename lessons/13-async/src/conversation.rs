@@ -47,8 +47,8 @@ struct Client<'a> {
     /// The read half, framed: a buffer that keeps every byte read until it is
     /// part of a complete piece, however the reading was interrupted.
     requests: FramedRead<OwnedReadHalf, FrameCodec<Request>>,
-    /// The write half. A reply's header and the first chunk of a file go out
-    /// in one write; `flush` ends each reply.
+    /// The write half, through a buffer of one chunk: a reply's header and a
+    /// small file go out in one write, and `flush` ends each reply.
     replies: BufWriter<OwnedWriteHalf>,
     settings: &'a Settings,
     peer: SocketAddr,
