@@ -303,27 +303,32 @@ fn a_failed_accept_does_not_end_the_server() {
 /// one after another: lesson 12's test of Nagle's algorithm (lesson 6), which
 /// held each reply's second write back by the client's delayed acknowledgement
 /// (40 ms on Linux). This server writes replies through a buffer and turns
-/// Nagle off, as lesson 12's does: forty gets take a few milliseconds.
+/// Nagle off, as lesson 12's does: a get takes well under a millisecond.
 #[test]
 fn small_gets_on_one_connection_are_not_held_back_by_nagle() {
     let (_scratch, play, _server, addr) = start("lesson13-nagle", "5");
     let welcome = fs::read(play.server.join("ftp-root/welcome.txt")).unwrap();
     let mut conn = Connection::new(connect(addr)).unwrap();
-    let started = std::time::Instant::now();
+    let mut each = Vec::new();
     for _ in 0..40 {
+        let started = std::time::Instant::now();
         conn.send(&Request::get("welcome.txt"), b"").unwrap();
         let reply = conn.read_reply().unwrap();
         assert_eq!(reply.status, Status::Ok, "{reply:?}");
         let mut body = vec![0u8; reply.body_size as usize];
         conn.reader.read_exact(&mut body).unwrap();
         assert!(body == welcome);
+        each.push(started.elapsed());
     }
-    let took = started.elapsed();
-    println!("forty gets on one connection took {took:?}");
-    // Held back by Nagle: at least 40 ms each after the first, 1.5 s in all.
+    // No total time is asserted (a busy machine makes any total late). Nagle
+    // puts a floor of 40 ms (Linux) under every get after the first, so it is
+    // enough that the fastest of them came in under it.
+    let fastest = each[1..].iter().min().unwrap();
+    println!("the fastest of gets 2 to 40 on one connection took {fastest:?}");
     assert!(
-        took < Duration::from_millis(800),
-        "forty gets took {took:?}"
+        *fastest < Duration::from_millis(30),
+        "every get after the first took 30 ms or more (the fastest {fastest:?}): \
+         the reply's second segment waits for the client's delayed acknowledgement"
     );
 }
 /// The longest idle timeout the command line takes, u64::MAX seconds (a way
