@@ -52,9 +52,13 @@ test *FLAGS:
 bench *ARGS:
     cargo wb bench {{ARGS}}
 
-# Serve the book at http://localhost:3000.
-book:
-    cargo wb book
+# Serve the book at http://127.0.0.1:3000: `just book`, `just book zh-CN` (中文版), or `just book --watch` to edit it.
+book *ARGS:
+    cargo wb book {{ARGS}}
+
+# Merge the book's changed English text into the Chinese edition's po/zh-CN.po.
+translations:
+    cargo wb translations
 
 # Install the pinned tools (just, mdbook) if missing.
 setup:

@@ -6,7 +6,9 @@
 //   - a local link to a page or `#anchor` that does not exist;
 //   - at 1280 px, a code block or table wider than the text column;
 //   - at 390 px (a phone), a page that scrolls sideways;
-//   - a search (through the book's own search box) that finds nothing.
+//   - a search (through the book's own search box) that finds nothing, in the
+//     English edition and in each translation (a folder such as zh-CN/);
+//   - where there are translations, a page without its language switch.
 // Code blocks and tables that scroll inside themselves at 390 px are listed as
 // information: code cannot always fit a phone. Chromium is the one named by the
 // CHROMIUM variable; `just test` finds it (workbook/src/browser.rs).
@@ -21,14 +23,18 @@ import { chromium } from 'playwright-core';
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
-/** Words a reader of this book searches for; each must find something. */
-const SEARCHES = ['sticky', 'read_exact', '粘包', '报头'];
+/** Words a reader of each edition searches for; each must find something. */
+const SEARCHES = new Map([
+    ['', ['sticky', 'read_exact', '粘包', '报头']],
+    ['zh-CN/', ['套接字', '断点续传', '三次握手', 'read_exact']],
+]);
 /** Pages that repeat the chapters (print) or stand in for them without JavaScript. */
 const NOT_MEASURED = new Set(['print.html', 'toc.html']);
+const baseName = name => name.split('/').pop();
 /** Shown at any missing address, so its heading's own link leads to the book's root. */
 const LINKS_NOT_CHECKED = new Set(['404.html']);
 const PAGE_LIMIT_MS = 20_000;
-const RUN_LIMIT_MS = 240_000;
+const RUN_LIMIT_MS = 480_000; // two editions of about 35 pages, each at two widths
 /** How much of an offending line or table to show. */
 const SHOWN = 60;
 
@@ -178,7 +184,8 @@ function anchorsAndLinks() {
     const anchors = Array.from(document.querySelectorAll('[id], a[name]'), el => el.id || el.name);
     const links = Array.from(document.querySelectorAll('a[href]'), a => a.href)
         .filter(href => href.startsWith(location.origin));
-    return { anchors, links };
+    const switches = document.querySelectorAll('a.language-switch').length;
+    return { anchors, links, switches };
 }
 
 /**
@@ -256,16 +263,20 @@ export async function check(root, executablePath) {
         const phone = await Tab.open(browser, PHONE, base, findings);
         const anchors = new Map();
         const links = new Map(); // link → the first page that makes it
+        const translated = pages.some(name => name.includes('/') && SEARCHES.has(name.split('/')[0] + '/'));
         for (const name of pages) {
             const page = await desktop.show(name);
             const found = await page.evaluate(anchorsAndLinks);
             anchors.set(name, new Set(found.anchors));
-            for (const link of LINKS_NOT_CHECKED.has(name) ? [] : found.links) {
+            for (const link of LINKS_NOT_CHECKED.has(baseName(name)) ? [] : found.links) {
                 if (!links.has(link)) {
                     links.set(link, name);
                 }
             }
-            if (NOT_MEASURED.has(name)) {
+            if (translated && found.switches !== 1 && !NOT_MEASURED.has(baseName(name))) {
+                findings.add(true, 'language switch', name, `${found.switches} language switches (1 expected)`);
+            }
+            if (NOT_MEASURED.has(baseName(name))) {
                 continue;
             }
             for (const { kind, what } of await page.evaluate(measure, { shown: SHOWN })) {
@@ -289,11 +300,17 @@ export async function check(root, executablePath) {
                 findings.add(true, 'broken link', from, `${link.slice(base.length)}: ${problem}`);
             }
         }
-        const page = await desktop.show('index.html');
-        for (const term of SEARCHES) {
-            const results = await search(page, term);
-            findings.add(results === 0, 'search', 'index.html',
-                results === 0 ? `"${term}" finds nothing` : `"${term}" finds ${results}`);
+        for (const [edition, terms] of SEARCHES) {
+            const start = `${edition}index.html`;
+            if (!pages.includes(start)) {
+                continue;
+            }
+            const page = await desktop.show(start);
+            for (const term of terms) {
+                const results = await search(page, term);
+                findings.add(results === 0, 'search', start,
+                    results === 0 ? `"${term}" finds nothing` : `"${term}" finds ${results}`);
+            }
         }
     } finally {
         await browser.close();

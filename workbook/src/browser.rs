@@ -13,8 +13,8 @@ use workbook_harness::workspace;
 
 use crate::{cmd, style};
 
-/// The check stops itself after 240 s; this is the backstop.
-const LIMIT: Duration = Duration::from_secs(360);
+/// The check stops itself after 480 s; this is the backstop.
+const LIMIT: Duration = Duration::from_secs(600);
 
 /// Chromium or Chrome under the names and in the places they are installed.
 const ON_PATH: &[&str] = &[

@@ -7,7 +7,7 @@ use workbook_harness::homework::FIXTURE_NOT_BUILT;
 use workbook_harness::workspace::{self, Lesson, Milestone};
 
 use crate::homework::{self, Target, Verdict, rel, run_check, run_milestone};
-use crate::{Outcome, browser, cmd, exit_code, setup, style};
+use crate::{Outcome, book, browser, cmd, exit_code, style};
 
 /// The longest any one step may take.
 const STEP_LIMIT: Duration = Duration::from_secs(1800);
@@ -68,17 +68,14 @@ pub fn all(only: Option<&str>) -> Outcome {
             &|| homework_proof(lesson),
         );
     }
-    step("the book builds (mdbook build)", &|| {
-        setup::require("mdbook")?;
-        let mut mdbook = std::process::Command::new("mdbook");
-        mdbook
-            .current_dir(workspace::root())
-            .args(["build", "book"]);
-        ok(
-            cmd::inherited(mdbook, STEP_LIMIT)?.success(),
-            "mdbook build failed",
-        )
-    });
+    step(
+        "the Chinese edition translates every message (po/zh-CN.po)",
+        &|| book::check_translations(),
+    );
+    step(
+        "the book builds, both editions (mdbook build)",
+        &book::build_site,
+    );
     step("the book in a browser (headless Chromium)", &|| {
         browser::check_book(in_ci())
     });

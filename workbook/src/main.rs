@@ -5,9 +5,12 @@
 //! [`run`] plays a lesson (both sides in one terminal, or one side), [`homework`]
 //! checks, hints, resets and watches homework, [`checks`] is `just test`
 //! ([`browser`] its step that reads the book in Chromium),
-//! [`bench`] is `just bench`, and [`setup`] installs the pinned tools.
+//! [`bench`] is `just bench`, [`book`] builds and serves the book's two
+//! editions and keeps the translation in step, and [`setup`] installs the
+//! pinned tools.
 
 mod bench;
+mod book;
 mod browser;
 mod checks;
 mod cmd;
@@ -82,8 +85,19 @@ enum Command {
         #[arg(long, default_value_t = 1024)]
         size_mib: u64,
     },
-    /// Build the book and serve it at http://localhost:3000.
-    Book,
+    /// Build the book (English and Chinese) and serve it at http://127.0.0.1:3000.
+    Book {
+        /// The edition to open: `en` (the default) or `zh-CN`.
+        lang: Option<String>,
+        /// The port to serve it on.
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// The English edition only, rebuilt on every save (mdBook's live reload).
+        #[arg(long, conflicts_with = "lang")]
+        watch: bool,
+    },
+    /// Merge the book's changed English text into po/zh-CN.po (needs gettext's msgmerge).
+    Translations,
     /// Install the pinned tools (just, mdbook) if they are missing.
     Setup,
 }
@@ -124,7 +138,9 @@ fn in_checkout(command: Command) -> Outcome {
             checks::all((!only.is_empty()).then_some(only.as_str()))
         }
         Command::Bench { size_mib } => bench::transfer(size_mib),
-        Command::Book => setup::serve_book(),
+        Command::Book { watch: true, .. } => setup::watch_book(),
+        Command::Book { lang, port, .. } => book::serve(lang.as_deref(), port),
+        Command::Translations => book::update_translations(),
         Command::Setup => setup::install(),
     }
 }

@@ -13,6 +13,8 @@ use crate::{Outcome, cmd, exit_code, style};
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
+    /// The programs it installs, when they are not just `name`.
+    pub programs: &'static [&'static str],
 }
 
 /// The pinned tools. Change a version here and every command follows.
@@ -20,18 +22,31 @@ pub const TOOLS: &[Tool] = &[
     Tool {
         name: "just",
         version: "1.59.0",
+        programs: &[],
     },
     Tool {
         name: "mdbook",
         version: "0.5.4",
+        programs: &[],
+    },
+    // The Chinese edition: `mdbook-xgettext` extracts the English messages,
+    // `mdbook-gettext` applies po/zh-CN.po (0.4 is the line for mdBook 0.5).
+    Tool {
+        name: "mdbook-i18n-helpers",
+        version: "0.4.0",
+        programs: &["mdbook-gettext", "mdbook-xgettext"],
     },
 ];
 
 /// Building a tool from source takes minutes on a small machine.
 const INSTALL_LIMIT: Duration = Duration::from_secs(1800);
 
-/// The installed version of `tool`, if it answers `--version`.
+/// The installed version of `tool`: what it answers to `--version`, or, for a
+/// package of programs that do not answer it, what `cargo install --list` says.
 fn installed_version(tool: &Tool) -> Option<String> {
+    if !tool.programs.is_empty() {
+        return installed_by_cargo(tool);
+    }
     let out = Command::new(tool.name).arg("--version").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     // `just 1.59.0`, `mdbook v0.5.4`
@@ -40,10 +55,36 @@ fn installed_version(tool: &Tool) -> Option<String> {
         .map(|v| v.trim_start_matches('v').to_string())
 }
 
+/// `mdbook-i18n-helpers v0.4.0:` in `cargo install --list`, if each of its
+/// programs is still on the PATH.
+fn installed_by_cargo(tool: &Tool) -> Option<String> {
+    let out = Command::new("cargo")
+        .args(["install", "--list"])
+        .output()
+        .ok()?;
+    let list = String::from_utf8_lossy(&out.stdout);
+    let prefix = format!("{} v", tool.name);
+    let version = list
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix))?
+        .trim_end_matches(':')
+        .to_string();
+    let all_there = tool.programs.iter().all(|program| {
+        Command::new(program)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok()
+    });
+    all_there.then_some(version)
+}
+
+/// The pinned tool by its name or the name of one of its programs.
 fn tool(name: &str) -> &'static Tool {
     TOOLS
         .iter()
-        .find(|t| t.name == name)
+        .find(|t| t.name == name || t.programs.contains(&name))
         .expect("a pinned tool")
 }
 
@@ -53,12 +94,12 @@ pub fn require(name: &str) -> Result<(), String> {
     match installed_version(tool) {
         Some(v) if v == tool.version => Ok(()),
         Some(v) => Err(format!(
-            "{name} {v} is installed, but the workbook pins {}: run `cargo wb setup`",
-            tool.version
+            "{} {v} is installed, but the workbook pins {}: run `cargo wb setup`",
+            tool.name, tool.version
         )),
         None => Err(format!(
-            "{name} is not installed: run `cargo wb setup` (it installs {name} {})",
-            tool.version
+            "{name} is not installed: run `cargo wb setup` (it installs {} {})",
+            tool.name, tool.version
         )),
     }
 }
@@ -106,10 +147,13 @@ pub fn install() -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `just book`: serves the book at http://localhost:3000, rebuilding on save.
-pub fn serve_book() -> Outcome {
+/// `just book --watch`: the English edition only, rebuilt whenever a file of
+/// the book changes (mdBook's own server, with live reload).
+pub fn watch_book() -> Outcome {
     require("mdbook")?;
-    println!("serving the book at http://localhost:3000 (Ctrl-C stops it)");
+    println!(
+        "serving the English edition at http://localhost:3000, rebuilt on save (Ctrl-C stops it)"
+    );
     let status = Command::new("mdbook")
         .current_dir(workspace::root())
         .args(["serve", "book"])
