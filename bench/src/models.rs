@@ -1,0 +1,269 @@
+//! Server models on one workload: an echo of small messages by N clients at
+//! once, against each model in a process of its own (so that its threads and
+//! memory can be read from `/proc`), and Python's `ThreadingTCPServer` as a
+//! peer when `python3` is here.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use workbook_harness::process::{Proc, start_server_with_args};
+use workbook_harness::workspace;
+
+use crate::load::{self, Plan};
+use crate::servers::{Model, POOL_WORKERS};
+use crate::stats::{self, Spread};
+
+/// The numbers of clients, as far as the machine allows.
+const CLIENTS: [usize; 4] = [10, 100, 1_000, 10_000];
+
+/// One configuration measured (or skipped, and why).
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub model: String,
+    pub clients: usize,
+    pub outcome: Result<Figures, String>,
+}
+
+/// What one configuration measured.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub connected: usize,
+    /// Clients the server answered in the priming round (the ones it holds).
+    pub primed: usize,
+    /// Clients answered during the timed runs.
+    pub served: usize,
+    /// Round trips per second: median and spread over the runs.
+    pub rate: Spread,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    /// From `/proc/PID/status`, Linux only: before any client, and with every
+    /// primed client connected and idle.
+    pub threads: Option<u64>,
+    pub rss_before_kib: Option<u64>,
+    pub rss_idle_kib: Option<u64>,
+}
+
+impl Figures {
+    /// (RSS idle − RSS before) / the connections the server holds.
+    pub fn kib_per_connection(&self) -> Option<f64> {
+        let (before, idle) = (self.rss_before_kib?, self.rss_idle_kib?);
+        (self.primed > 0)
+            .then(|| (idle as f64 - before as f64) / self.primed as f64)
+    }
+}
+
+/// A server to measure: one of ours, or the Python peer.
+#[derive(Debug, Clone)]
+enum Server {
+    Ours(Model),
+    Python(PathBuf),
+}
+
+impl Server {
+    fn name(&self) -> &'static str {
+        match self {
+            Server::Ours(model) => model.name(),
+            Server::Python(_) => "python threading",
+        }
+    }
+
+    /// Why this server is not measured with `clients` clients, if it is not.
+    fn skip(&self, clients: usize, quick: bool) -> Option<String> {
+        match self {
+            Server::Ours(Model::OneAtATime) if clients >= 1_000 => {
+                Some("serves one client; the rest wait (see 100)".to_string())
+            }
+            Server::Ours(Model::Pool) if clients >= 10_000 => {
+                Some(format!("serves {POOL_WORKERS}; the rest wait (see 1,000)"))
+            }
+            Server::Python(_) if clients >= 10_000 && !quick => {
+                Some("10,000 Python threads, to keep the suite short".to_string())
+            }
+            _ => None,
+        }
+    }
+}
+
+pub fn run(quick: bool) -> Result<Vec<Row>, String> {
+    println!("== Server models: an echo of small messages by N clients at once");
+    let program = std::env::current_exe()
+        .map_err(|e| format!("cannot find this program: {e}"))?;
+    let mut servers: Vec<Server> =
+        Model::ALL.into_iter().map(Server::Ours).collect();
+    match python() {
+        Some(script) => servers.push(Server::Python(script)),
+        None => println!("(no python3 here: the Python peer is left out)"),
+    }
+    let clients: &[usize] = if quick { &[10] } else { &CLIENTS };
+    let allowed = open_files(clients.iter().max().copied().unwrap_or(10));
+    let plan = |clients| Plan {
+        clients,
+        connect_limit: Duration::from_secs(if quick { 2 } else { 5 }),
+        prime_quiet: Duration::from_millis(if quick { 200 } else { 500 }),
+        warm_up: Duration::from_millis(if quick { 50 } else { 500 }),
+        runs: if quick { 1 } else { 3 },
+        run_time: Duration::from_millis(if quick { 100 } else { 1_000 }),
+    };
+    print!("{}", header());
+    let mut rows = Vec::new();
+    for server in &servers {
+        for &n in clients {
+            let skipped = server.skip(n, quick).or_else(|| {
+                (n + 100 > allowed)
+                    .then(|| format!("the system allows {allowed} open files"))
+            });
+            let outcome = match skipped {
+                Some(why) => Err(why),
+                None => measure(server, &program, plan(n)),
+            };
+            let row = Row {
+                model: server.name().to_string(),
+                clients: n,
+                outcome,
+            };
+            println!("{}", row_line(&row));
+            rows.push(row);
+        }
+    }
+    println!();
+    Ok(rows)
+}
+
+/// The table's heading.
+pub fn header() -> String {
+    format!(
+        "{:<17} {:>7} {:>16} {:>8} {:>8} {:>7} {:>8} {:>6}\n",
+        "model",
+        "clients",
+        "round trips/s",
+        "p50",
+        "p99",
+        "threads",
+        "KiB/conn",
+        "served"
+    )
+}
+
+/// One line of the table.
+pub fn row_line(row: &Row) -> String {
+    let head = format!("{:<17} {:>7}", row.model, stats::thousands(row.clients));
+    match &row.outcome {
+        Err(why) => format!("{head}  skipped: {why}"),
+        Ok(f) => {
+            let threads = f.threads.map_or("n/a".to_string(), |t| t.to_string());
+            let kib = f
+                .kib_per_connection()
+                .map_or("n/a".to_string(), |k| format!("{k:.1}"));
+            format!(
+                "{head} {:>16} {:>8} {:>8} {threads:>7} {kib:>8} {:>6}",
+                f.rate.show(0),
+                stats::micros(f.p50_us),
+                stats::micros(f.p99_us),
+                stats::thousands(f.served),
+            )
+        }
+    }
+}
+
+/// Starts the server, runs the plan against it, and reads its status.
+fn measure(server: &Server, program: &Path, plan: Plan) -> Result<Figures, String> {
+    let (name, path, args): (&str, PathBuf, Vec<String>) = match server {
+        Server::Ours(model) => (
+            model.arg(),
+            program.to_path_buf(),
+            ["serve", model.arg(), "--addr", "127.0.0.1:0"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        Server::Python(script) => (
+            "python3",
+            PathBuf::from("python3"),
+            vec![
+                script.display().to_string(),
+                "--addr".into(),
+                "127.0.0.1:0".into(),
+            ],
+        ),
+    };
+    let (process, addr) = start_server_with_args(None, name, &path, &args)
+        .map_err(|e| e.to_string())?;
+    let pid = process.id();
+    let before = status(pid);
+    let mut idle = None;
+    let measured = load::measure(addr, plan, || idle = status(pid))
+        .map_err(|e| format!("{}: {e}", server.name()))?;
+    stop(process);
+    let rates: Vec<f64> = measured.runs.iter().map(|r| r.per_second()).collect();
+    let pick = |fraction: f64| -> f64 {
+        let each: Vec<f64> = measured
+            .runs
+            .iter()
+            .filter_map(|r| r.percentile(fraction))
+            .map(|d| d.as_secs_f64() * 1e6)
+            .collect();
+        stats::median(&each).unwrap_or(f64::NAN)
+    };
+    Ok(Figures {
+        connected: measured.connected,
+        primed: measured.primed,
+        served: measured.served,
+        rate: Spread::of(&rates),
+        p50_us: pick(0.50),
+        p99_us: pick(0.99),
+        threads: idle.map(|s| s.threads),
+        rss_before_kib: before.map(|s| s.rss_kib),
+        rss_idle_kib: idle.map(|s| s.rss_kib),
+    })
+}
+
+/// Kills a server and waits for it, so that the next one starts on a quiet
+/// machine.
+fn stop(process: Proc) {
+    drop(process); // kills it and waits
+}
+
+/// A process's threads and resident memory, from `/proc/PID/status` (Linux).
+#[derive(Debug, Clone, Copy)]
+pub struct Status {
+    pub threads: u64,
+    pub rss_kib: u64,
+}
+
+pub fn status(pid: u32) -> Option<Status> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = text.lines().find_map(|l| l.strip_prefix(name))?;
+        line.trim().trim_end_matches("kB").trim().parse().ok()
+    };
+    Some(Status {
+        threads: field("Threads:")?,
+        rss_kib: field("VmRSS:")?,
+    })
+}
+
+/// The Python peer's script, if `python3` runs here.
+fn python() -> Option<PathBuf> {
+    let works = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    let script = workspace::root().join("bench").join("echo_server.py");
+    (works && script.is_file()).then_some(script)
+}
+
+/// Raises this process's limit on open files (its servers inherit it) to fit
+/// `clients` connections, as far as the system allows; returns the limit.
+fn open_files(clients: usize) -> usize {
+    let wanted = (clients + 1_000) as u64;
+    #[cfg(target_os = "linux")]
+    let now = workbook_harness::limits::raise_open_files(wanted);
+    #[cfg(not(target_os = "linux"))]
+    let now = wanted; // not known here: try, and report what fails
+    if now < wanted {
+        println!(
+            "(the system allows {now} open files per process: \
+             fewer clients than asked for are measured)"
+        );
+    }
+    usize::try_from(now).unwrap_or(usize::MAX)
+}
