@@ -5,11 +5,15 @@
 //! sends the next at once. A round trip is one message out and back; its
 //! latency is measured from the write to the last byte of the echo.
 //!
-//! A measurement goes in phases: connect every client (a few at a time, so
-//! that the server's backlog of 128 does not overflow and drop handshakes),
-//! one round trip each ("primed": the server has accepted and served every
-//! client it will), a pause with every connection idle (when the caller reads
-//! the server's threads and memory), a warm-up, and then several timed runs.
+//! A measurement goes in phases. First the ramp: clients connect a few at a
+//! time, and each sends one message as soon as it is connected; a client
+//! counts as in only once its echo is back, so the server has accepted it and
+//! served it once. Pacing by the echo, not by the connect, matters: the kernel
+//! completes a handshake before the server accepts, and a load generator that
+//! connects faster than the server accepts overflows the backlog (128), whose
+//! dropped handshakes are retried only a second later. Then a pause with every
+//! connection idle (when the caller reads the server's threads and memory),
+//! a warm-up, and several timed runs.
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
@@ -21,19 +25,18 @@ use mio::{Events, Interest, Poll, Token};
 /// What every client sends, over and over: a small line.
 pub const MESSAGE: &[u8] = b"the quick brown fox jumps over the lazy dog\n";
 
-/// How many connects may be under way at once.
-const CONNECTING: usize = 64;
+/// How many clients may be on their way in at once (connecting, or waiting
+/// for their first echo).
+const RAMPING: usize = 64;
 
 /// How long the phases may take.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
     pub clients: usize,
-    /// Connecting every client may take this long; those not connected by
-    /// then are left out (a server that stopped accepting).
-    pub connect_limit: Duration,
-    /// The priming round trip ends when every client has its answer, or when
-    /// no answer came for this long (a server that serves only some).
-    pub prime_quiet: Duration,
+    /// The ramp ends when every client is in, or after this long, or when
+    /// nothing happened for `quiet` (a server that serves only some clients).
+    pub ramp_limit: Duration,
+    pub quiet: Duration,
     pub warm_up: Duration,
     pub runs: usize,
     pub run_time: Duration,
@@ -64,7 +67,7 @@ impl Run {
 #[derive(Debug, Clone)]
 pub struct Measured {
     pub connected: usize,
-    /// Clients answered in the priming round: those the server holds.
+    /// Clients answered during the ramp: those the server holds.
     pub primed: usize,
     /// Clients answered at least once during the timed runs.
     pub served: usize,
@@ -73,8 +76,7 @@ pub struct Measured {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
-    Connect,
-    Prime,
+    Ramp,
     WarmUp,
     Timed(usize),
 }
@@ -112,17 +114,19 @@ pub fn measure(
         latencies: Vec::new(),
     };
 
-    let mut phase = Phase::Connect;
+    let mut phase = Phase::Ramp;
     let mut phase_started = Instant::now();
-    let mut connecting = 0;
-    let mut last_answer = Instant::now();
-    let mut outstanding = 0usize;
+    // Clients connecting or waiting for their first echo, and the last time
+    // one of them got further.
+    let mut ramping = 0;
+    let mut progress = Instant::now();
+    let mut primed = 0;
     loop {
         let now = Instant::now();
         // Phase changes.
         match phase {
-            Phase::Connect => {
-                while connecting < CONNECTING && clients.len() < plan.clients {
+            Phase::Ramp => {
+                while ramping < RAMPING && clients.len() < plan.clients {
                     let mut stream = TcpStream::connect(addr)?;
                     let token = Token(clients.len());
                     poll.registry().register(
@@ -139,30 +143,22 @@ pub fn measure(
                         answered: 0,
                         primed: false,
                     });
-                    connecting += 1;
+                    ramping += 1;
                 }
-                let all = clients.len() == plan.clients && connecting == 0;
-                if all || now - phase_started >= plan.connect_limit {
+                if primed == plan.clients
+                    || now - progress >= plan.quiet
+                    || now - phase_started >= plan.ramp_limit
+                {
                     // Give up on the connects still under way.
                     for client in clients.iter_mut().filter(|c| !c.connected) {
                         client.stream = None;
                     }
-                    phase = Phase::Prime;
-                    phase_started = now;
-                    last_answer = now;
-                    for client in &mut clients {
-                        outstanding += usize::from(client.send(now)?);
-                    }
-                }
-            }
-            Phase::Prime => {
-                if outstanding == 0 || now - last_answer >= plan.prime_quiet {
                     idle();
                     phase = Phase::WarmUp;
                     phase_started = Instant::now();
-                    for client in &mut clients {
-                        if client.sent_at.is_none() {
-                            client.send(phase_started)?;
+                    for (index, client) in clients.iter_mut().enumerate() {
+                        if client.send(phase_started)? {
+                            client.write_rest(poll.registry(), Token(index))?;
                         }
                     }
                 }
@@ -191,17 +187,13 @@ pub fn measure(
             _ => {}
         }
 
-        let wait = match phase {
-            Phase::Connect => plan.connect_limit,
-            Phase::Prime => plan.prime_quiet,
-            Phase::WarmUp => plan.warm_up,
-            Phase::Timed(_) => plan.run_time,
-        };
-        let left = wait.saturating_sub(now - phase_started);
-        let left = if phase == Phase::Prime {
-            plan.prime_quiet.saturating_sub(now - last_answer)
-        } else {
-            left
+        let left = match phase {
+            Phase::Ramp => plan
+                .quiet
+                .saturating_sub(now - progress)
+                .min(plan.ramp_limit.saturating_sub(now - phase_started)),
+            Phase::WarmUp => plan.warm_up.saturating_sub(now - phase_started),
+            Phase::Timed(_) => plan.run_time.saturating_sub(now - phase_started),
         };
         match poll.poll(&mut events, Some(left.max(Duration::from_millis(1)))) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -218,7 +210,7 @@ pub fn measure(
                 // A connect finished, one way or the other.
                 if stream.take_error()?.is_some() || event.is_error() {
                     client.stream = None;
-                    connecting -= 1;
+                    ramping -= 1;
                     continue;
                 }
                 match stream.peer_addr() {
@@ -226,7 +218,7 @@ pub fn measure(
                     Err(e) if e.kind() == io::ErrorKind::NotConnected => continue,
                     Err(_) => {
                         client.stream = None;
-                        connecting -= 1;
+                        ramping -= 1;
                         continue;
                     }
                 }
@@ -237,7 +229,11 @@ pub fn measure(
                     Interest::READABLE,
                 )?;
                 client.connected = true;
-                connecting -= 1;
+                progress = now;
+                // Its first message: the echo says the server took it in.
+                if client.send(now)? {
+                    client.write_rest(poll.registry(), event.token())?;
+                }
                 continue;
             }
             if event.is_writable() && client.sent_at.is_some() {
@@ -248,11 +244,12 @@ pub fn measure(
             }
             let answers = client.read_answers(&mut scratch)?;
             if let Some(sent_at) = answers {
-                last_answer = now;
                 match phase {
-                    Phase::Prime => {
+                    Phase::Ramp => {
                         client.primed = true;
-                        outstanding -= 1;
+                        primed += 1;
+                        ramping -= 1;
+                        progress = now;
                         continue; // the next message waits for the warm-up
                     }
                     Phase::Timed(_) => {
@@ -260,7 +257,7 @@ pub fn measure(
                         current.latencies.push((now - sent_at).as_nanos() as u64);
                         client.answered += 1;
                     }
-                    Phase::WarmUp | Phase::Connect => {}
+                    Phase::WarmUp => {}
                 }
                 if client.send(now)? {
                     client.write_rest(poll.registry(), event.token())?;

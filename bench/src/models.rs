@@ -41,6 +41,10 @@ pub struct Figures {
     pub threads: Option<u64>,
     pub rss_before_kib: Option<u64>,
     pub rss_idle_kib: Option<u64>,
+    /// The kernel's stacks, machine-wide (`KernelStack` in `/proc/meminfo`),
+    /// before and idle: every thread has one, and RSS does not count it.
+    pub kernel_stacks_before_kib: Option<u64>,
+    pub kernel_stacks_idle_kib: Option<u64>,
 }
 
 impl Figures {
@@ -98,8 +102,8 @@ pub fn run(quick: bool) -> Result<Vec<Row>, String> {
     let allowed = open_files(clients.iter().max().copied().unwrap_or(10));
     let plan = |clients| Plan {
         clients,
-        connect_limit: Duration::from_secs(if quick { 2 } else { 5 }),
-        prime_quiet: Duration::from_millis(if quick { 200 } else { 500 }),
+        ramp_limit: Duration::from_secs(if quick { 5 } else { 30 }),
+        quiet: Duration::from_millis(if quick { 300 } else { 1_500 }),
         warm_up: Duration::from_millis(if quick { 50 } else { 500 }),
         runs: if quick { 1 } else { 3 },
         run_time: Duration::from_millis(if quick { 100 } else { 1_000 }),
@@ -188,10 +192,12 @@ fn measure(server: &Server, program: &Path, plan: Plan) -> Result<Figures, Strin
     let (process, addr) = start_server_with_args(None, name, &path, &args)
         .map_err(|e| e.to_string())?;
     let pid = process.id();
-    let before = status(pid);
-    let mut idle = None;
-    let measured = load::measure(addr, plan, || idle = status(pid))
-        .map_err(|e| format!("{}: {e}", server.name()))?;
+    let (before, stacks_before) = (status(pid), kernel_stacks());
+    let (mut idle, mut stacks_idle) = (None, None);
+    let measured = load::measure(addr, plan, || {
+        (idle, stacks_idle) = (status(pid), kernel_stacks());
+    })
+    .map_err(|e| format!("{}: {e}", server.name()))?;
     stop(process);
     let rates: Vec<f64> = measured.runs.iter().map(|r| r.per_second()).collect();
     let pick = |fraction: f64| -> f64 {
@@ -213,6 +219,8 @@ fn measure(server: &Server, program: &Path, plan: Plan) -> Result<Figures, Strin
         threads: idle.map(|s| s.threads),
         rss_before_kib: before.map(|s| s.rss_kib),
         rss_idle_kib: idle.map(|s| s.rss_kib),
+        kernel_stacks_before_kib: stacks_before,
+        kernel_stacks_idle_kib: stacks_idle,
     })
 }
 
@@ -239,6 +247,13 @@ pub fn status(pid: u32) -> Option<Status> {
         threads: field("Threads:")?,
         rss_kib: field("VmRSS:")?,
     })
+}
+
+/// The memory of every thread's kernel stack, machine-wide, in KiB (Linux).
+fn kernel_stacks() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find_map(|l| l.strip_prefix("KernelStack:"))?;
+    line.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 /// The Python peer's script, if `python3` runs here.

@@ -247,7 +247,8 @@ impl Report {
         let mut out = String::from(
             "model,clients,skipped,connected,primed,served,\
              round_trips_per_s,min,max,p50_us,p99_us,threads,\
-             rss_before_kib,rss_idle_kib,kib_per_connection\n",
+             rss_before_kib,rss_idle_kib,kib_per_connection,\
+             kernel_stacks_before_kib,kernel_stacks_idle_kib\n",
         );
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
         for row in &self.models {
@@ -255,14 +256,14 @@ impl Report {
                 Err(why) => {
                     let _ = writeln!(
                         out,
-                        "{},{},\"{}\",,,,,,,,,,,,",
+                        "{},{},\"{}\",,,,,,,,,,,,,,",
                         row.model, row.clients, why
                     );
                 }
                 Ok(f) => {
                     let _ = writeln!(
                         out,
-                        "{},{},,{},{},{},{:.0},{:.0},{:.0},{:.1},{:.1},{},{},{},{}",
+                        "{},{},,{},{},{},{:.0},{:.0},{:.0},{:.1},{:.1},{},{},{},{},{},{}",
                         row.model,
                         row.clients,
                         f.connected,
@@ -278,6 +279,8 @@ impl Report {
                         opt(f.rss_idle_kib),
                         f.kib_per_connection()
                             .map_or(String::new(), |k| format!("{k:.2}")),
+                        opt(f.kernel_stacks_before_kib),
+                        opt(f.kernel_stacks_idle_kib),
                     );
                 }
             }

@@ -29,15 +29,19 @@ pub enum Model {
     EventLoop,
     /// Lesson 13: a tokio task for every client.
     Tokio,
+    /// Lesson 13's code on tokio's single-threaded runtime: not a model of
+    /// its own, a diagnostic that shows what tokio's threads cost here.
+    TokioOneThread,
 }
 
 impl Model {
-    pub const ALL: [Model; 5] = [
+    pub const ALL: [Model; 6] = [
         Model::OneAtATime,
         Model::ThreadPerClient,
         Model::Pool,
         Model::EventLoop,
         Model::Tokio,
+        Model::TokioOneThread,
     ];
 
     /// The name the tables and charts use.
@@ -48,6 +52,7 @@ impl Model {
             Model::Pool => "pool of 100",
             Model::EventLoop => "event loop",
             Model::Tokio => "tokio",
+            Model::TokioOneThread => "tokio, 1 thread",
         }
     }
 
@@ -59,6 +64,7 @@ impl Model {
             Model::Pool => "pool",
             Model::EventLoop => "event-loop",
             Model::Tokio => "tokio",
+            Model::TokioOneThread => "tokio-one-thread",
         }
     }
 }
@@ -74,7 +80,8 @@ pub fn serve(model: Model, addr: &str) -> io::Result<()> {
         Model::ThreadPerClient => lesson_9(addr, Mode::ThreadPerConnection),
         Model::Pool => pool(bind(addr)?),
         Model::EventLoop => event_loop(bind(addr)?),
-        Model::Tokio => tokio(bind(addr)?),
+        Model::Tokio => tokio(bind(addr)?, true),
+        Model::TokioOneThread => tokio(bind(addr)?, false),
     }
 }
 
@@ -265,12 +272,20 @@ impl Connection {
     }
 }
 
-/// Lesson 13's shape: a tokio runtime (a worker thread per core), and a task
-/// for every client, written as the blocking echo is, with `.await`.
-fn tokio(listener: TcpListener) -> io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+/// Lesson 13's shape: a tokio runtime (by default a worker thread per core,
+/// as `#[tokio::main]` makes it), and a task for every client, written as the
+/// blocking echo is, with `.await`. `threads` false: the single-threaded
+/// runtime, every task on this thread, like the event loop.
+fn tokio(listener: TcpListener, threads: bool) -> io::Result<()> {
+    let runtime = if threads {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    };
     runtime.block_on(async move {
         listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
