@@ -56,7 +56,8 @@ pub fn run(size_mib: u64, quick: bool) -> Result<FileReport, String> {
         .map_err(|e| format!("cannot write {}: {e}", source.display()))?;
     println!(
         "== A big file: {size_mib} MiB of pseudo-random bytes over loopback, \
-         {runs} runs each"
+         {runs} run{} each",
+        if runs == 1 { "" } else { "s" }
     );
 
     let write = limit("write it with sync_all", runs, || {

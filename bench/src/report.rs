@@ -238,7 +238,7 @@ impl Report {
         for goal in self.goals() {
             let ratio = goal.ratio.map_or(String::new(), |r| format!("{r:.4}"));
             let is = if goal.at_most { "at most" } else { "at least" };
-            let _ = writeln!(out, "{},{ratio},{},{is}", goal.what, goal.bound);
+            let _ = writeln!(out, "\"{}\",{ratio},{},{is}", goal.what, goal.bound);
         }
         out
     }
@@ -256,14 +256,14 @@ impl Report {
                 Err(why) => {
                     let _ = writeln!(
                         out,
-                        "{},{},\"{}\",,,,,,,,,,,,,,",
+                        "\"{}\",{},\"{}\",,,,,,,,,,,,,,",
                         row.model, row.clients, why
                     );
                 }
                 Ok(f) => {
                     let _ = writeln!(
                         out,
-                        "{},{},,{},{},{},{:.0},{:.0},{:.0},{:.1},{:.1},{},{},{},{},{},{}",
+                        "\"{}\",{},,{},{},{},{:.0},{:.0},{:.0},{:.1},{:.1},{},{},{},{},{},{}",
                         row.model,
                         row.clients,
                         f.connected,
@@ -432,6 +432,8 @@ fn line_chart(
         RGBColor(0x94, 0x67, 0xbd),
         RGBColor(0xff, 0x7f, 0x0e),
         RGBColor(0x55, 0x55, 0x55),
+        RGBColor(0x17, 0xbe, 0xcf),
+        RGBColor(0x8c, 0x56, 0x4b),
     ];
     macro_rules! draw {
         ($chart:expr) => {{
@@ -440,6 +442,7 @@ fn line_chart(
                 .configure_mesh()
                 .x_desc(x_label)
                 .y_desc(y_label)
+                .light_line_style(RGBColor(0xee, 0xee, 0xee))
                 .x_label_formatter(&|x| stats::number(*x, 0))
                 .y_label_formatter(&|y| stats::number(*y, 2))
                 .draw()?;
@@ -470,12 +473,13 @@ fn line_chart(
         }};
     }
     if log_y {
-        let y_range = (y_min / 2.0)..(y_max * 2.0);
+        // A decade of room above the highest point, for the legend.
+        let y_range = (y_min / 2.0)..(y_max * 20.0);
         draw!(
             builder.build_cartesian_2d(x_range.log_scale(), y_range.log_scale())?
         );
     } else {
-        let y_range = 0.0..(y_max * 1.15);
+        let y_range = 0.0..(y_max * 1.6); // room for the legend
         draw!(builder.build_cartesian_2d(x_range.log_scale(), y_range)?);
     }
     root.present()?;

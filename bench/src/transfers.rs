@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use crate::stats::{self, Spread};
 
+// ANCHOR: counted
 /// A stream that counts the calls that reach it: each is one system call.
 struct Counted<S> {
     inner: S,
@@ -41,6 +42,7 @@ impl<S: Write> Write for Counted<S> {
         self.inner.flush()
     }
 }
+// ANCHOR_END: counted
 
 /// One buffer size measured.
 #[derive(Debug, Clone)]
@@ -73,8 +75,9 @@ pub fn run(quick: bool) -> Result<(Vec<BufferRow>, Vec<FramedRow>), String> {
     println!("== Transfers over loopback: the size of each read and write");
     let total: usize = if quick { 4 << 20 } else { 256 << 20 };
     println!(
-        "{} MiB each way, a warm-up and {runs} runs per size",
-        total >> 20
+        "{} MiB each way, a warm-up and {runs} run{} per size",
+        total >> 20,
+        if runs == 1 { "" } else { "s" }
     );
     print!("{}", buffer_header());
     let sizes: &[usize] = if quick { &[1 << 10, 1 << 20] } else { &BUFFERS };
