@@ -96,12 +96,22 @@ struct Client {
     primed: bool,
 }
 
-/// Runs the plan against `addr`. `idle` is called once, when every client
-/// that could be primed is connected and silent.
+/// The moments at which [`measure`] calls its caller back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// Every client that could get in is in, and silent.
+    Idle,
+    /// The timed runs begin, and end.
+    RunsStart,
+    RunsEnd,
+}
+
+/// Runs the plan against `addr`, calling `at` back at each [`Moment`] (the
+/// caller reads the server's threads, memory and processor time there).
 pub fn measure(
     addr: SocketAddr,
     plan: Plan,
-    mut idle: impl FnMut(),
+    mut at: impl FnMut(Moment),
 ) -> io::Result<Measured> {
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(4096);
@@ -153,7 +163,7 @@ pub fn measure(
                     for client in clients.iter_mut().filter(|c| !c.connected) {
                         client.stream = None;
                     }
-                    idle();
+                    at(Moment::Idle);
                     phase = Phase::WarmUp;
                     phase_started = Instant::now();
                     for (index, client) in clients.iter_mut().enumerate() {
@@ -164,8 +174,9 @@ pub fn measure(
                 }
             }
             Phase::WarmUp if now - phase_started >= plan.warm_up => {
+                at(Moment::RunsStart);
                 phase = Phase::Timed(0);
-                phase_started = now;
+                phase_started = Instant::now();
             }
             Phase::Timed(k) if now - phase_started >= plan.run_time => {
                 current.seconds = (now - phase_started).as_secs_f64();
@@ -179,6 +190,7 @@ pub fn measure(
                     },
                 ));
                 if k + 1 == plan.runs {
+                    at(Moment::RunsEnd);
                     break;
                 }
                 phase = Phase::Timed(k + 1);

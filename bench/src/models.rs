@@ -9,7 +9,7 @@ use std::time::Duration;
 use workbook_harness::process::{Proc, start_server_with_args};
 use workbook_harness::workspace;
 
-use crate::load::{self, Plan};
+use crate::load::{self, Moment, Plan};
 use crate::servers::{Model, POOL_WORKERS};
 use crate::stats::{self, Spread};
 
@@ -45,6 +45,11 @@ pub struct Figures {
     /// before and idle: every thread has one, and RSS does not count it.
     pub kernel_stacks_before_kib: Option<u64>,
     pub kernel_stacks_idle_kib: Option<u64>,
+    /// Processor time per round trip during the timed runs, in microseconds:
+    /// the server's (all its threads, user and kernel), and the load
+    /// generator's (this process). Linux only.
+    pub server_cpu_us: Option<f64>,
+    pub client_cpu_us: Option<f64>,
 }
 
 impl Figures {
@@ -161,7 +166,7 @@ pub fn row_line(row: &Row) -> String {
             format!(
                 "{head} {:>16} {:>8} {:>8} {threads:>7} {kib:>8} {:>6}",
                 f.rate.show(0),
-                stats::micros(f.p50_us),
+                f.server_cpu_us.map_or("n/a".to_string(), stats::micros),
                 stats::micros(f.p99_us),
                 stats::thousands(f.served),
             )
@@ -194,10 +199,18 @@ fn measure(server: &Server, program: &Path, plan: Plan) -> Result<Figures, Strin
     let pid = process.id();
     let (before, stacks_before) = (status(pid), kernel_stacks());
     let (mut idle, mut stacks_idle) = (None, None);
-    let measured = load::measure(addr, plan, || {
-        (idle, stacks_idle) = (status(pid), kernel_stacks());
+    let (mut start, mut end) = ((None, None), (None, None));
+    let me = std::process::id();
+    let measured = load::measure(addr, plan, |moment| match moment {
+        Moment::Idle => (idle, stacks_idle) = (status(pid), kernel_stacks()),
+        Moment::RunsStart => start = (cpu_seconds(pid), cpu_seconds(me)),
+        Moment::RunsEnd => end = (cpu_seconds(pid), cpu_seconds(me)),
     })
     .map_err(|e| format!("{}: {e}", server.name()))?;
+    let round_trips: u64 = measured.runs.iter().map(|r| r.round_trips).sum();
+    let per_round_trip = |a: Option<f64>, b: Option<f64>| {
+        (round_trips > 0).then(|| Some((b? - a?) * 1e6 / round_trips as f64))?
+    };
     stop(process);
     let rates: Vec<f64> = measured.runs.iter().map(|r| r.per_second()).collect();
     let pick = |fraction: f64| -> f64 {
@@ -221,6 +234,8 @@ fn measure(server: &Server, program: &Path, plan: Plan) -> Result<Figures, Strin
         rss_idle_kib: idle.map(|s| s.rss_kib),
         kernel_stacks_before_kib: stacks_before,
         kernel_stacks_idle_kib: stacks_idle,
+        server_cpu_us: per_round_trip(start.0, end.0),
+        client_cpu_us: per_round_trip(start.1, end.1),
     })
 }
 
@@ -247,6 +262,18 @@ pub fn status(pid: u32) -> Option<Status> {
         threads: field("Threads:")?,
         rss_kib: field("VmRSS:")?,
     })
+}
+
+/// The processor time a process has used so far, all its threads, user and
+/// kernel (`utime` + `stime` in `/proc/PID/stat`), in seconds. The kernel
+/// counts it in ticks of 1/100 s (`USER_HZ`, 100 on Linux), so the timed runs
+/// (three seconds) measure it to about 1%.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The program's name, in parentheses, may hold spaces: count after it.
+    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 /// The memory of every thread's kernel stack, machine-wide, in KiB (Linux).

@@ -248,22 +248,24 @@ impl Report {
             "model,clients,skipped,connected,primed,served,\
              round_trips_per_s,min,max,p50_us,p99_us,threads,\
              rss_before_kib,rss_idle_kib,kib_per_connection,\
-             kernel_stacks_before_kib,kernel_stacks_idle_kib\n",
+             kernel_stacks_before_kib,kernel_stacks_idle_kib,\
+             server_cpu_us_per_round_trip,client_cpu_us_per_round_trip\n",
         );
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+        let cpu = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
         for row in &self.models {
             match &row.outcome {
                 Err(why) => {
                     let _ = writeln!(
                         out,
-                        "\"{}\",{},\"{}\",,,,,,,,,,,,,,",
+                        "\"{}\",{},\"{}\",,,,,,,,,,,,,,,,",
                         row.model, row.clients, why
                     );
                 }
                 Ok(f) => {
                     let _ = writeln!(
                         out,
-                        "\"{}\",{},,{},{},{},{:.0},{:.0},{:.0},{:.1},{:.1},{},{},{},{},{},{}",
+                        "\"{}\",{},,{},{},{},{:.0},{:.0},{:.0},{:.1},{:.1},{},{},{},{},{},{},{},{}",
                         row.model,
                         row.clients,
                         f.connected,
@@ -281,6 +283,8 @@ impl Report {
                             .map_or(String::new(), |k| format!("{k:.2}")),
                         opt(f.kernel_stacks_before_kib),
                         opt(f.kernel_stacks_idle_kib),
+                        cpu(f.server_cpu_us),
+                        cpu(f.client_cpu_us),
                     );
                 }
             }
@@ -358,6 +362,14 @@ impl Report {
             "clients",
             "round trips per second",
             &series(&|f| Some(f.rate.median)),
+            false,
+        )?;
+        line_chart(
+            &dir.join("models-cpu.svg"),
+            "Server processor time per round trip, µs (less is better)",
+            "clients",
+            "µs of CPU per round trip",
+            &series(&|f| f.server_cpu_us),
             false,
         )?;
         line_chart(

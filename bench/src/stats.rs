@@ -79,6 +79,8 @@ pub fn number(value: f64, decimals: usize) -> String {
 pub fn micros(us: f64) -> String {
     if !us.is_finite() {
         "n/a".to_string()
+    } else if us < 100.0 {
+        format!("{us:.1} µs")
     } else if us < 1_000.0 {
         format!("{us:.0} µs")
     } else if us < 1_000_000.0 {
