@@ -366,6 +366,14 @@ impl Client {
                         done = self.sent_at.take();
                         self.received = 0;
                     }
+                    // A read that filled less than the buffer emptied the
+                    // socket: bytes that come later raise a new event. So no
+                    // last read to hear `WouldBlock`, one system call saved
+                    // per echo (tokio does the same on Linux; the portable
+                    // rule, which lesson 12 follows, is to read until then).
+                    if n < scratch.len() {
+                        return Ok(done);
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(done),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

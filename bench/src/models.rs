@@ -145,7 +145,7 @@ pub fn header() -> String {
         "model",
         "clients",
         "round trips/s",
-        "p50",
+        "CPU/rt",
         "p99",
         "threads",
         "KiB/conn",
