@@ -368,9 +368,9 @@ impl Report {
             &dir.join("models-cpu.svg"),
             "Server processor time per round trip, µs (less is better)",
             "clients",
-            "µs of CPU per round trip",
+            "µs of CPU per round trip (log scale)",
             &series(&|f| f.server_cpu_us),
-            false,
+            true,
         )?;
         line_chart(
             &dir.join("models-p99.svg"),
