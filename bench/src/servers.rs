@@ -232,10 +232,10 @@ fn event_loop(listener: TcpListener) -> io::Result<()> {
                 }
                 Ok(open)
             });
-            if !matches!(open, Ok(true)) {
-                if let Some(mut gone) = connections.remove(&token) {
-                    let _ = poll.registry().deregister(&mut gone.stream);
-                }
+            if !matches!(open, Ok(true))
+                && let Some(mut gone) = connections.remove(&token)
+            {
+                let _ = poll.registry().deregister(&mut gone.stream);
             }
         }
     }
