@@ -48,7 +48,7 @@ progress:
 test *FLAGS:
     cargo wb test {{FLAGS}}
 
-# Time a put and a get of a 1 GiB file with lessons 8 and 11, against this machine's limits, e.g. `just bench --size-mib 256`.
+# Measure the servers (models, transfers, a big file) in about 4 minutes; `--quick` checks it runs, `--book` updates the chapter's plots.
 bench *ARGS:
     cargo wb bench {{ARGS}}
 

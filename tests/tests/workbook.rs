@@ -460,30 +460,56 @@ fn the_runner_replays_each_demo_as_the_chapter_shows_it() {
     }
 }
 
-/// `just bench` runs end to end on a small file. Its speed is printed, never
-/// asserted: only that both transfers finish and the file comes back whole.
+/// `just bench --quick` runs every part of the suite once on tiny inputs:
+/// every server model answers, both transfers and the big file's put and get
+/// finish (the file comes back whole), and the goals table is printed. Its
+/// speed is printed, never asserted: only that each figure is there.
 #[test]
 fn the_benchmark_runs() {
     let runner = build_program("workbook", "workbook").unwrap();
-    let args = ["bench".to_string(), "--size-mib".into(), "3".into()];
+    let args = ["bench".to_string(), "--quick".into()];
+    // The runner builds the suite first (cargo run), which may take a while.
     let out = Proc::spawn("the runner", &runner, &args, Input::Piped)
         .unwrap()
-        .finish();
+        .finish_within(CARGO_LIMIT);
     assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
     let text = &out.stdout;
+    // Every model measured with 10 clients, not skipped, and the last column
+    // says how many it served: one at a time serves one, the others all ten.
+    for (model, served) in [
+        ("one at a time", " 1"),
+        ("thread per client", " 10"),
+        ("pool of 100", " 10"),
+        ("event loop", " 10"),
+        ("tokio", " 10"),
+    ] {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(model))
+            .unwrap_or_else(|| panic!("no row for {model:?} in:\n{text}"));
+        assert!(!row.contains("skipped") && row.ends_with(served), "{row}");
+    }
     for line in [
+        "1 KiB",
+        "1 MiB",
+        "write and read_exact",
+        "BufWriter and BufReader",
         "write it with sync_all",
         "one SHA-256 pass",
         "lesson 8  put big.bin",
         "lesson 8  get big.bin",
         "lesson 11 put big.bin",
         "lesson 11 get big.bin",
+        "== Goals",
     ] {
         assert!(text.contains(line), "no {line:?} in:\n{text}");
     }
-    // Four ratios, one per transfer, each a number followed by ×.
-    let ratios = text.lines().filter(|l| l.trim_end().ends_with('×')).count();
-    assert_eq!(ratios, 4, "{text}");
+    // Unbuffered framing makes two writes a message, one per write_all: counted.
+    let framed = text.lines().find(|l| l.starts_with("write and read_exact"));
+    assert!(framed.is_some_and(|l| l.contains("2.000")), "{text}");
+    // Five goals, each a ratio (or n/a where a peer is missing).
+    let goals = text.lines().filter(|l| l.contains("  goal ")).count();
+    assert_eq!(goals, 5, "{text}");
 }
 
 /// How long `cargo wb` in a copy of the checkout may take (it may build the runner).

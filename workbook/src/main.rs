@@ -78,12 +78,14 @@ enum Command {
         #[arg(long, value_name = "WORDS", num_args = 1..)]
         only: Vec<String>,
     },
-    /// Time a put and a get of a large file with lessons 8 and 11, against the
-    /// machine's own limits (speed is measured here, never in tests).
+    /// The benchmark suite: server models, transfers, a big file (speed is
+    /// measured here, never in tests). `cargo wb bench --help` lists its options.
+    // Its --help is the suite's own, so the flag is passed on.
+    #[command(disable_help_flag = true)]
     Bench {
-        /// The file's size in MiB.
-        #[arg(long, default_value_t = 1024)]
-        size_mib: u64,
+        /// Options for the suite, e.g. `--quick`, `--book`, `--only models`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// Build the book (English and Chinese) and serve it at http://127.0.0.1:3000.
     Book {
@@ -137,7 +139,7 @@ fn in_checkout(command: Command) -> Outcome {
             let only = only.join(" ");
             checks::all((!only.is_empty()).then_some(only.as_str()))
         }
-        Command::Bench { size_mib } => bench::transfer(size_mib),
+        Command::Bench { args } => bench::suite(&args),
         Command::Book { watch: true, .. } => setup::watch_book(),
         Command::Book { lang, port, .. } => book::serve(lang.as_deref(), port),
         Command::Translations => book::update_translations(),
