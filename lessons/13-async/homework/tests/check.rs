@@ -613,12 +613,11 @@ fn a_client_that_reads_late_receives_every_byte_once_in_order() {
                  keeps the rest meanwhile); only tasks that serve others must \
                  not wait for B"
             );
-            if let Some(j) = (0..LATE_LINES)
-                .find(|&j| got == format!("{}: {}", a.name, lines[j]))
+            let sent = |j: usize| got == format!("{}: {}", a.name, lines[j]);
+            if let Some(j) = (0..LATE_LINES).find(|&j| sent(j))
+                && j != k
             {
-                if j != k {
-                    out_of_order("C", j, k);
-                }
+                out_of_order("C", j, k);
             }
             c.judge(&got, &wanted);
         }
