@@ -147,6 +147,25 @@ async fn client(
     let mut chunk = vec![0; 4096];
     let why = 'conversation: loop {
         tokio::select! {
+            // The room's branch first, whenever it has something: this task
+            // receives its own client's lines too, and a client that sends
+            // without pause must not make it fall behind its own messages.
+            biased;
+            received = inbox.recv() => match received {
+                Ok(message) if message.from == me => {} // its own line
+                Ok(message) => {
+                    // Waiting here waits for this client only: the room goes
+                    // on, and keeps what this task has not taken yet.
+                    if writer.write_all(&message.text).await.is_err() {
+                        break "left (connection lost)";
+                    }
+                }
+                // The room overwrote messages this task had not taken: its
+                // client reads too slowly. It goes; the others carry on.
+                Err(RecvError::Lagged(_)) => break "left (too slow)",
+                // Cannot happen while `main` holds a sender.
+                Err(RecvError::Closed) => break "left",
+            },
             // `read` is cancel safe: if the room's branch wins, nothing was read.
             read = reader.read(&mut chunk) => {
                 let n = match read {
@@ -167,21 +186,6 @@ async fn client(
                     break "left (line too long)";
                 }
             }
-            received = inbox.recv() => match received {
-                Ok(message) if message.from == me => {} // its own line
-                Ok(message) => {
-                    // Waiting here waits for this client only: the room goes
-                    // on, and keeps what this task has not taken yet.
-                    if writer.write_all(&message.text).await.is_err() {
-                        break "left (connection lost)";
-                    }
-                }
-                // The room overwrote messages this task had not taken: its
-                // client reads too slowly. It goes; the others carry on.
-                Err(RecvError::Lagged(_)) => break "left (too slow)",
-                // Cannot happen while `main` holds a sender.
-                Err(RecvError::Closed) => break "left",
-            },
         }
     };
     leave(&room, me, why);

@@ -152,7 +152,8 @@ async fn client(
 ) {
     // Yours (the chapter's "Homework" section says more). In a loop,
     // `tokio::select!` on the two things this task waits for, whichever
-    // comes first:
+    // comes first (the room's branch first, with `biased;`: the task
+    // receives its own client's lines too, and must keep up with them):
     // - bytes from the client. Keep the unfinished line in a buffer that
     //   lives outside the loop: `select!` drops the branch that loses, and a
     //   read it drops must not lose what it had read (`read` is cancel safe;

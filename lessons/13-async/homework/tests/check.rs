@@ -80,7 +80,19 @@ impl Client {
             .write_all(text.as_bytes())
             .and_then(|()| self.writer.flush())
             .unwrap_or_else(|e| {
-                panic!("{} cannot send to your server: {e}", self.label)
+                let label = self.label;
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::BrokenPipe
+                ) {
+                    panic!(
+                        "{label} cannot send to your server: {e}. {}",
+                        dropped_sender(label)
+                    )
+                }
+                panic!("{label} cannot send to your server: {e}")
             });
     }
 
@@ -317,6 +329,18 @@ fn out_of_order(label: &str, got: usize, wanted: usize) -> ! {
         } else {
             "lines came out of order, or some were lost"
         }
+    )
+}
+
+/// Why a client that sends may have been disconnected, for a failure message.
+fn dropped_sender(label: &str) -> String {
+    format!(
+        "Your server disconnected {label} while it was sending (its output, \
+         below, says why: `NAME left (REASON)`). If as too slow: {label}'s \
+         task receives {label}'s own lines from the room too, and must take \
+         them as fast as it sends them. Reading from the client in turn with \
+         taking from the room, in a random order, it falls behind: take from \
+         the room first (`select! {{ biased; … }}`, the room's branch first)."
     )
 }
 
@@ -672,10 +696,13 @@ const FLOOD_LINES: usize = 16 * 1024;
 /// A sends lines in pieces of this many.
 const PIECE: usize = 8;
 
-/// A is never more than this many lines ahead of what B has read, so that B
-/// is never the slow one: its task is never more than this many messages
-/// behind, far less than the 256 the room keeps.
-const AHEAD: usize = 56;
+/// A is never more than this many lines ahead of what B has read: it sends a
+/// piece once B has received every line before it. So B is never the slow
+/// one (its task is never more than a piece behind, far less than the 256
+/// messages the room keeps), and neither is A's task: it receives its own
+/// lines from the room too, and whenever A waits for B, it has time to take
+/// them.
+const AHEAD: usize = PIECE;
 
 /// Why the others may stop receiving while client `slow` does not read.
 fn stalled(slow: &str) -> String {
@@ -720,6 +747,7 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
         // B reads on a thread of its own, and tells A how far it has got.
         let (progress, read_so_far) = mpsc::channel::<usize>();
         let (sender, s_left) = (a.name.clone(), format!("* {} left", s.name));
+        let a_left = format!("* {} left", a.name);
         let listener = thread::spawn(move || {
             let mut b = b;
             let mut s_gone = false;
@@ -730,6 +758,11 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
                     s_gone = true; // S was disconnected for being too slow
                     line = b.next_line(&awaited, &stalled("S"));
                 }
+                assert!(
+                    line != a_left,
+                    "B waited for {awaited}, and received {line:?}. {}",
+                    dropped_sender("A")
+                );
                 if line != format!("{sender}: {}", flood_line(i)) {
                     let sent = |j| line == format!("{sender}: {}", flood_line(j));
                     if let Some(j) = (0..FLOOD_LINES).find(|&j| sent(j)) {
@@ -790,7 +823,7 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
         let mut dropped = false;
         // The next flood line S has not received, and the messages it was
         // told it skipped since the last line it received.
-        let (mut next, mut told, mut notices) = (0, 0, 0);
+        let (mut next, mut told, mut notices, mut lines) = (0, 0, 0, 0);
         let mut line = Vec::new();
         s.reader.get_ref().set_read_timeout(Some(QUIET)).unwrap();
         loop {
@@ -828,6 +861,9 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
                                 )
                             })
                     };
+                    if i < FLOOD_LINES {
+                        lines += 1;
+                    }
                     let missed = i - next;
                     let after = match next {
                         0 => "the start of the flood".to_string(),
@@ -889,7 +925,7 @@ fn a_client_that_never_reads_stalls_no_one_and_costs_bounded_memory() {
              letting it fall behind the room's 256 messages"
         );
         eprintln!(
-            "S received {next} of {FLOOD_LINES} lines{}, then {}",
+            "S received {lines} of {FLOOD_LINES} lines{}, then {}",
             if notices > 0 {
                 format!(" ({notices} notices of messages skipped)")
             } else {
