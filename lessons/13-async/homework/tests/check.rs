@@ -70,6 +70,9 @@ struct Client {
     label: &'static str,
     /// The announcements (`* …`) it received, to tell one received twice.
     announced: Vec<String>,
+    /// Why your server may close its connection in this test, if the check
+    /// can tell more than "it was dropped".
+    if_closed: &'static str,
 }
 
 impl Client {
@@ -120,7 +123,8 @@ impl Client {
                 "{label} waited for {awaited}, and your server closed the \
                  connection: it dropped {label}, or {label}'s task ended. \
                  Your server's output, below, says which (`NAME left \
-                 (REASON)`, or a panic)."
+                 (REASON)`, or a panic).{}",
+                self.if_closed
             ),
             Ok(_) => panic!(
                 "{label} waited for {awaited}, and the connection ended in the \
@@ -386,6 +390,7 @@ fn joined(server: &mut Proc, stream: TcpStream, label: &'static str) -> Client {
         name,
         label,
         announced: Vec::new(),
+        if_closed: "",
     }
 }
 
@@ -613,6 +618,11 @@ fn a_client_that_reads_late_receives_every_byte_once_in_order() {
         eprintln!("In this test, A sends, C reads, and B reads only at the end.");
         let [mut a, mut c] = room(server, addr);
         c.label = "C";
+        c.if_closed = " A sent 50 lines at once: for a moment, C's connection \
+            (and B's) is full. That is no error, and no reason to drop a \
+            client: its task may wait in `write_all(…).await` until it reads \
+            (the room keeps the rest meanwhile). Only the others' tasks must \
+            not wait for it.";
         let mut b = join_buffered(server, addr, "B", LATE_RECEIVE_BUFFER);
         for client in [&mut a, &mut c] {
             client.expect(&format!("* {} joined", b.name));
