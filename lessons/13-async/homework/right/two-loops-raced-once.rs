@@ -1,0 +1,177 @@
+//! A correct server written differently: no `select!` for each message, but two loops (one reads the client's lines, one writes the room's messages) raced once; the first to end says why the client leaves, and the other is dropped with its half of the connection.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, Receiver, Sender};
+
+/// The longest line a client may send, in bytes, not counting its `\n`.
+const MAX_LINE: usize = 1024;
+
+/// How many messages the room keeps for tasks that have not taken them yet.
+/// A task further behind than that has lost the oldest. The room's memory is
+/// at most this many messages, however many clients do not read.
+const ROOM_CAPACITY: usize = 256;
+
+/// The send buffer the kernel keeps for each client. On loopback it would be
+/// megabytes, and a client that does not read would make its task wait only
+/// after megabytes; on a real network that happens within kilobytes. Kept
+/// small here, it happens as it would there.
+const SEND_BUFFER: usize = 16 * 1024;
+
+/// Homework 13: a chat room of tasks. Every line a client sends goes to all the others.
+#[derive(Parser)]
+#[command(name = "homework-13")]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9999")]
+    addr: String,
+}
+
+/// One message of the room, as every task receives it.
+#[derive(Clone, Debug)]
+struct Message {
+    /// Who sent it: a task passes on every message but its own client's.
+    from: SocketAddr,
+    /// The whole line the others receive, `\n` included. Shared: the room
+    /// keeps one copy, however many tasks receive it.
+    text: Arc<[u8]>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let listener = match TcpListener::bind(&args.addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    match listener.local_addr() {
+        Ok(addr) => println!("listening on {addr}"),
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    }
+    // The room: every task sends into it, and each has a receiver of its own.
+    // `main` keeps a sender, so the room stays open while no one is in it.
+    let (room, _) = broadcast::channel(ROOM_CAPACITY);
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, say: accepting again at once would
+                // fail again at once. Give the others a moment to leave.
+                eprintln!("accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        // Small, as on a real network (`SEND_BUFFER` says why). And no waiting
+        // to fill a packet (Nagle's algorithm): a chat line leaves at once.
+        let set = socket2::SockRef::from(&stream)
+            .set_send_buffer_size(SEND_BUFFER)
+            .and_then(|()| stream.set_nodelay(true));
+        if let Err(e) = set {
+            eprintln!("{peer}: cannot set up this connection: {e}");
+            continue;
+        }
+        // Subscribed before anyone hears of it: every message sent from now
+        // on reaches its task, the lines sent right after its arrival too.
+        let inbox = room.subscribe();
+        println!("{peer} joined");
+        announce(&room, peer, format!("* {peer} joined\n"));
+        tokio::spawn(client(stream, peer, room.clone(), inbox));
+    }
+}
+
+/// Sends `text` to everyone in the room; the tasks of all but `from` pass it on.
+fn announce(room: &Sender<Message>, from: SocketAddr, text: String) {
+    let message = Message {
+        from,
+        text: text.into_bytes().into(),
+    };
+    // An error means nobody is listening: nobody to tell.
+    let _ = room.send(message);
+}
+
+/// Says that client `me` is gone: the server prints why, the others are told.
+fn leave(room: &Sender<Message>, me: SocketAddr, why: &str) {
+    println!("{me} {why}");
+    announce(room, me, format!("* {me} left\n"));
+}
+
+/// One client's task: two loops, one reading the client's lines into the
+/// room, one writing the room's messages to the client, raced once. The first
+/// to end says why the client leaves; `select!` drops the other, and with it
+/// its half of the connection.
+async fn client(
+    stream: TcpStream,
+    me: SocketAddr,
+    room: Sender<Message>,
+    inbox: Receiver<Message>,
+) {
+    let (reader, writer) = stream.into_split();
+    let why = tokio::select! {
+        why = read_lines(BufReader::new(reader), me, &room) => why,
+        why = write_messages(writer, me, inbox) => why,
+    };
+    leave(&room, me, why);
+}
+
+/// Reads the client's lines into the room until it leaves; returns why.
+async fn read_lines(
+    mut reader: BufReader<OwnedReadHalf>,
+    me: SocketAddr,
+    room: &Sender<Message>,
+) -> &'static str {
+    let mut line = Vec::new();
+    loop {
+        // A line and its `\n`, or one byte more: then it is too long. Never
+        // cancelled but at the end, so a fresh `take` for each line is fine.
+        let limit = MAX_LINE as u64 + 1;
+        match (&mut reader).take(limit).read_until(b'\n', &mut line).await {
+            Ok(0) => return "left",
+            Ok(_) if line.ends_with(b"\n") => {
+                let mut text = format!("{me}: ").into_bytes();
+                text.append(&mut line);
+                let _ = room.send(Message {
+                    from: me,
+                    text: text.into(),
+                });
+            }
+            Ok(_) if line.len() > MAX_LINE => return "left (line too long)",
+            Ok(_) => {} // an unfinished line, then the end of the stream
+            Err(_) => return "left (connection lost)",
+        }
+    }
+}
+
+/// Writes the room's messages to the client until it cannot; returns why.
+async fn write_messages(
+    mut writer: OwnedWriteHalf,
+    me: SocketAddr,
+    mut inbox: Receiver<Message>,
+) -> &'static str {
+    loop {
+        match inbox.recv().await {
+            Ok(message) if message.from == me => {}
+            Ok(message) => {
+                if writer.write_all(&message.text).await.is_err() {
+                    return "left (connection lost)";
+                }
+            }
+            Err(RecvError::Lagged(_)) => return "left (too slow)",
+            Err(RecvError::Closed) => return "left",
+        }
+    }
+}
