@@ -25,7 +25,7 @@ const ROOM_CAPACITY: usize = 256;
 /// small here, it happens as it would there.
 const SEND_BUFFER: usize = 16 * 1024;
 
-/// Homework 13: a chat room of tasks. Every line a client sends goes to all the others.
+/// Homework 13: a chat room of tasks; each line a client sends goes to the others.
 #[derive(Parser)]
 #[command(name = "homework-13")]
 struct Args {
