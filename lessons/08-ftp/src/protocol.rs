@@ -79,12 +79,23 @@ impl Request {
     }
 }
 
+/// The longest reason a refusal gives, in characters. A reason may quote what
+/// the peer sent (an unknown command, a value of the wrong type), and escaping
+/// can make a quote several times longer than what was sent: uncut, a command
+/// of 16,000 backslashes made a reply longer than a header may be (64 KiB).
+pub const MAX_REASON: usize = 500;
+
 impl Reply {
-    /// A refusal with its reason.
+    /// A refusal with its reason, cut to [`MAX_REASON`] characters.
     pub fn error(reason: impl Into<String>) -> Reply {
+        let mut reason: String = reason.into();
+        if reason.chars().count() > MAX_REASON {
+            reason = reason.chars().take(MAX_REASON).collect();
+            reason.push('…');
+        }
         Reply {
             status: Status::Error,
-            error: Some(reason.into()),
+            error: Some(reason),
             ..Reply::default()
         }
     }

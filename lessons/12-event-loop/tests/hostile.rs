@@ -385,4 +385,32 @@ fn a_header_cut_by_a_half_close_is_told_why() {
     server.wait_for_text(&format!("closed the connection: {why}"));
     assert_eq!(last_words(&peer).as_deref(), Some(why));
 }
+/// A refusal may quote what the client sent. An unknown command of 16,400
+/// backslashes, quoted with Rust's escapes and then JSON's, made a reply
+/// longer than a header may be (64 KiB), and the server panicked: server-12
+/// exited, and one request stopped every client.
+/// A reason is cut to 500 characters now: the client is told, and goes on.
+#[test]
+fn a_refusal_that_quotes_a_huge_command_still_fits_in_a_header() {
+    let (_scratch, play, _server, addr) = start("lesson12-quote", "5");
+    let welcome = fs::read(play.server.join("ftp-root/welcome.txt")).unwrap();
+    let mut conn = Connection::new(connect(addr)).unwrap();
+    let request = Request {
+        command: "\\".repeat(16_400),
+        ..Request::get("welcome.txt")
+    };
+    conn.send(&request, b"").unwrap();
+    let reply = conn.read_reply().unwrap();
+    assert_eq!(reply.status, Status::Error, "{reply:?}");
+    let reason = reply.error.unwrap_or_default();
+    assert!(reason.starts_with("unknown command"), "{reason:.80}");
+    assert!(reason.chars().count() <= 501, "{} characters", reason.chars().count());
+    // The same connection goes on, and so does everyone else's.
+    conn.send(&Request::get("welcome.txt"), b"").unwrap();
+    let reply = conn.read_reply().unwrap();
+    assert_eq!(reply.status, Status::Ok, "{reply:?}");
+    let mut body = vec![0u8; reply.body_size as usize];
+    conn.reader.read_exact(&mut body).unwrap();
+    assert_get_works(addr, "welcome.txt", &welcome);
+}
 // ANCHOR_END: all
