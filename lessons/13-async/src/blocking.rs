@@ -30,18 +30,54 @@ pub async fn off_the_runtime<T: Send + 'static>(
     }
 }
 
-/// The SHA-256 of a file (or anything that reads and seeks), from its start,
-/// hashed on a blocking thread; the file comes back at its start, ready to be
-/// sent. The server's `get` uses it.
+/// The SHA-256 of a file (or anything that reads and seeks), from its start;
+/// the file comes back at its start, ready to be sent. The server's `get` uses
+/// it. Each chunk is read and hashed by a blocking call of its own: a 16 GiB
+/// file never holds one of the few blocking threads for a minute, and while
+/// forty clients' files are hashed, their chunks take turns with every other
+/// client's file work instead of queueing it behind whole files.
 pub async fn sha256_off_the_runtime<F>(mut file: F) -> io::Result<(F, String)>
 where
     F: Read + Seek + Send + 'static,
 {
-    off_the_runtime(move || {
-        let digest = sha256_from_start(&mut file)?;
-        Ok((file, digest))
+    let mut state = off_the_runtime(move || {
+        file.seek(SeekFrom::Start(0))?;
+        Ok::<_, io::Error>((file, Sha256::new(), vec![0u8; HASH_CHUNK]))
     })
-    .await
+    .await?;
+    loop {
+        let (mut file, mut hasher, mut chunk) = state;
+        let (file, hasher, chunk, n) = off_the_runtime(move || {
+            let n = read_some(&mut file, &mut chunk)?;
+            hasher.update(&chunk[..n]);
+            Ok::<_, io::Error>((file, hasher, chunk, n))
+        })
+        .await?;
+        if n == 0 {
+            let digest = hex(&hasher.finalize());
+            let file = off_the_runtime(move || {
+                let mut file = file;
+                file.seek(SeekFrom::Start(0))?;
+                Ok::<_, io::Error>(file)
+            })
+            .await?;
+            return Ok((file, digest));
+        }
+        state = (file, hasher, chunk);
+    }
+}
+
+/// One chunk of hashing: 256 KiB, about a millisecond of SHA-256.
+const HASH_CHUNK: usize = 256 * 1024;
+
+/// One `read`, tried again if a signal interrupted it.
+fn read_some(file: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
 }
 // ANCHOR_END: off-the-runtime
 

@@ -19,7 +19,9 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use lesson_08::transfer::sha256_of;
-use lesson_13::blocking::{sha256_off_the_runtime, sha256_on_the_runtime};
+use lesson_13::blocking::{
+    off_the_runtime, sha256_off_the_runtime, sha256_on_the_runtime,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -197,4 +199,77 @@ fn hashing_off_the_runtime_leaves_other_clients_served() {
     server.join().unwrap();
 }
 // ANCHOR_END: off-the-runtime
+/// A file whose every read waits for the test's go-ahead, after telling the
+/// test it has begun.
+struct GatedFile {
+    data: Cursor<Vec<u8>>,
+    begun: Sender<()>,
+    go: Receiver<()>,
+}
+
+impl Read for GatedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.begun.send(()).unwrap();
+        self.go.recv().unwrap();
+        Read::read(&mut self.data, buf)
+    }
+}
+
+impl Seek for GatedFile {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        Seek::seek(&mut self.data, to)
+    }
+}
+
+/// The server hashes a get's file off the runtime, but not in one call: one
+/// blocking call held a blocking thread for a whole file, and sixteen gets of
+/// a big file held all eight of `server-13`'s, so every other client's file
+/// work waited for whole files (found by a hostile review). A chunk per call
+/// lets other work in between. Proved with one blocking thread and a file
+/// whose reads wait for the test: while the hash waits for its second read,
+/// another piece of blocking work has run.
+#[test]
+fn a_file_is_hashed_a_chunk_per_blocking_call() {
+    let data = vec![7u8; 1 << 20];
+    let expected = sha256_of(&data);
+    let (begun_tx, begun) = channel();
+    let (go, go_rx) = channel();
+    let file = GatedFile {
+        data: Cursor::new(data),
+        begun: begun_tx,
+        go: go_rx,
+    };
+    let (start_other, mut other_starts) = tokio::sync::mpsc::channel::<()>(1);
+    let (other_done_tx, other_done) = channel();
+    let runtime = thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(1)
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let hashing = tokio::spawn(sha256_off_the_runtime(file));
+            other_starts.recv().await.unwrap();
+            off_the_runtime(move || other_done_tx.send(()).unwrap()).await;
+            hashing.await.unwrap().unwrap().1
+        })
+    });
+    let wait = Duration::from_secs(5);
+    begun.recv_timeout(wait).expect("the hash began to read");
+    // The one blocking thread is in the hash's first read; other work queues.
+    start_other.blocking_send(()).unwrap();
+    go.send(()).unwrap();
+    begun
+        .recv_timeout(wait)
+        .expect("the hash asked for a second read");
+    assert!(
+        other_done.recv_timeout(wait).is_ok(),
+        "the other work did not run between two reads of the hash: the whole \
+         file is hashed in one blocking call"
+    );
+    // Let the hash finish.
+    for _ in 0..8 {
+        let _ = go.send(());
+    }
+    assert_eq!(runtime.join().unwrap(), expected);
+}
 // ANCHOR_END: all

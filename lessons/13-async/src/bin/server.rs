@@ -40,8 +40,9 @@ struct Args {
           value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
     /// Serve at most this many clients at once; the next ones wait until a
-    /// client leaves.
-    #[arg(long, default_value_t = 1000, value_name = "N",
+    /// client leaves. A transfer holds two file descriptors (its socket and
+    /// its file), and a process may often open only 1024.
+    #[arg(long, default_value_t = 400, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..))]
     max_clients: u64,
     /// Worker threads, which run the clients' tasks [default: one per core].
