@@ -299,6 +299,68 @@ fn every_lesson_has_a_chapter_listed_in_the_summary() {
     }
 }
 
+/// The Chinese README is kept in step with the English one (the book's
+/// Chinese edition is checked message by message by `just test`; the README is
+/// one file): every code span, every link and every lesson row of README.md
+/// is in README.zh-CN.md too.
+#[test]
+fn the_chinese_readme_has_what_the_english_one_has() {
+    let read =
+        |name: &str| fs::read_to_string(workspace::root().join(name)).unwrap();
+    let (english, chinese) = (read("README.md"), read("README.zh-CN.md"));
+    let spans = |text: &str| -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let targets = |text: &str| -> Vec<String> {
+        text.split("](")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(')').map(|(t, _)| t.to_string()))
+            .collect()
+    };
+    let rows = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("| "))
+            .filter_map(|l| l.split_once(' '))
+            .map(|(n, _)| n.to_string())
+            .filter(|n| n.parse::<u32>().is_ok())
+            .collect()
+    };
+    let (zh_spans, zh_targets) = (spans(&chinese), targets(&chinese));
+    let mut missing: Vec<String> = spans(&english)
+        .into_iter()
+        .filter(|s| !zh_spans.contains(s))
+        .map(|s| format!("`{s}`"))
+        .collect();
+    missing.extend(
+        targets(&english)
+            .into_iter()
+            .filter(|t| t != "README.zh-CN.md" && !zh_targets.contains(t))
+            .map(|t| format!("link to {t}")),
+    );
+    missing.extend(
+        rows(&english)
+            .into_iter()
+            .filter(|n| !rows(&chinese).contains(n))
+            .map(|n| format!("the row of lesson {n}")),
+    );
+    assert!(
+        missing.is_empty(),
+        "README.zh-CN.md lacks what README.md has (update the translation):\n{}",
+        missing.join("\n")
+    );
+    assert!(
+        english
+            .lines()
+            .take(5)
+            .any(|l| l.contains("(README.zh-CN.md)")),
+        "README.md's first lines link to README.zh-CN.md"
+    );
+}
+
 /// The output the book shows is the output the tests compare: every golden
 /// transcript must be included by a chapter, so none drifts out of sight.
 #[test]
