@@ -495,6 +495,74 @@ fn line_chart(
         draw!(builder.build_cartesian_2d(x_range.log_scale(), y_range)?);
     }
     root.present()?;
+    drop(root);
+    chinese_copy(path, &[caption, x_label, y_label])?;
+    Ok(())
+}
+
+/// The chart's words in the book's Chinese edition. The models' names stay
+/// in English, as the tables (program output) print them.
+const CHINESE: &[(&str, &str)] = &[
+    (
+        "Round trips per second (more is better)",
+        "每秒往返次数（越多越好）",
+    ),
+    ("clients", "客户端数"),
+    ("round trips per second", "每秒往返次数"),
+    (
+        "Server processor time per round trip, µs (less is better)",
+        "服务端每次往返的处理器时间，µs（越少越好）",
+    ),
+    (
+        "µs of CPU per round trip (log scale)",
+        "每次往返的 CPU 时间，µs（对数刻度）",
+    ),
+    (
+        "99th percentile latency, ms (less is better)",
+        "第 99 百分位延迟，ms（越少越好）",
+    ),
+    ("p99 latency, ms (log scale)", "p99 延迟，ms（对数刻度）"),
+    (
+        "Memory per connection, KiB (less is better)",
+        "每个连接的内存，KiB（越少越好）",
+    ),
+    (
+        "KiB per connection (log scale)",
+        "每个连接的 KiB（对数刻度）",
+    ),
+    (
+        "Loopback throughput against buffer size",
+        "回环吞吐量与缓冲区大小",
+    ),
+    ("buffer, KiB", "缓冲区，KiB"),
+    ("MiB per second", "每秒 MiB"),
+    (
+        "one read and one write per buffer",
+        "每个缓冲区一次读、一次写",
+    ),
+];
+
+/// Writes `NAME.zh-CN.svg` beside the chart `NAME.svg`: the same chart with
+/// its title, axes and line names in Chinese, and fonts that have Chinese.
+fn chinese_copy(
+    path: &Path,
+    words: &[&str],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut svg = fs::read_to_string(path)?;
+    for (english, chinese) in CHINESE {
+        if words.contains(english) || svg.contains(&format!("\n{english}\n</text>"))
+        {
+            svg = svg.replace(
+                &format!("\n{english}\n</text>"),
+                &format!("\n{chinese}\n</text>"),
+            );
+        }
+    }
+    let svg = svg.replace(
+        "font-family=\"sans-serif\"",
+        "font-family=\"Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif\"",
+    );
+    fs::write(path.with_extension("zh-CN.svg"), svg)?;
     Ok(())
 }
 
