@@ -8,7 +8,9 @@
 //   - at 390 px (a phone), a page that scrolls sideways;
 //   - a search (through the book's own search box) that finds nothing, in the
 //     English edition and in each translation (a folder such as zh-CN/);
-//   - where there are translations, a page without its language switch.
+//   - where there are translations, a page without its language switch;
+//   - Markdown shown as text (`**`, `{#id}`, `[!NOTE]`), which a translation
+//     that breaks the markup leaves behind.
 // Code blocks and tables that scroll inside themselves at 390 px are listed as
 // information: code cannot always fit a phone. Chromium is the one named by the
 // CHROMIUM variable; `just test` finds it (workbook/src/browser.rs).
@@ -185,7 +187,21 @@ function anchorsAndLinks() {
     const links = Array.from(document.querySelectorAll('a[href]'), a => a.href)
         .filter(href => href.startsWith(location.origin));
     const switches = document.querySelectorAll('a.language-switch').length;
-    return { anchors, links, switches };
+    // Markdown that was not rendered (a translation can break it): `**`, a
+    // heading's `{#id}`, a `[!NOTE]`, in text outside code.
+    const leftovers = [];
+    const walker = document.createTreeWalker(
+        document.querySelector('#mdbook-content') ?? document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement.closest('pre, code, script, style')) {
+            continue;
+        }
+        const found = node.textContent.match(/\*\*|\{#[^}]*\}|\[![A-Z]+\]/);
+        if (found) {
+            leftovers.push(node.textContent.trim().slice(0, 60));
+        }
+    }
+    return { anchors, links, switches, leftovers };
 }
 
 /**
@@ -272,6 +288,9 @@ export async function check(root, executablePath) {
                 if (!links.has(link)) {
                     links.set(link, name);
                 }
+            }
+            for (const text of found.leftovers) {
+                findings.add(true, 'markup shown as text', name, text);
             }
             if (translated && found.switches !== 1 && !NOT_MEASURED.has(baseName(name))) {
                 findings.add(true, 'language switch', name, `${found.switches} language switches (1 expected)`);
