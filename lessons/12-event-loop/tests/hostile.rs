@@ -404,7 +404,11 @@ fn a_refusal_that_quotes_a_huge_command_still_fits_in_a_header() {
     assert_eq!(reply.status, Status::Error, "{reply:?}");
     let reason = reply.error.unwrap_or_default();
     assert!(reason.starts_with("unknown command"), "{reason:.80}");
-    assert!(reason.chars().count() <= 501, "{} characters", reason.chars().count());
+    assert!(
+        reason.chars().count() <= 501,
+        "{} characters",
+        reason.chars().count()
+    );
     // The same connection goes on, and so does everyone else's.
     conn.send(&Request::get("welcome.txt"), b"").unwrap();
     let reply = conn.read_reply().unwrap();
