@@ -9,7 +9,7 @@
 //   - a search (through the book's own search box) that finds nothing, in the
 //     English edition and in each translation (a folder such as zh-CN/);
 //   - where there are translations, a page without its language switch;
-//   - Markdown shown as text (`**`, `{#id}`, `[!NOTE]`), which a translation
+//   - Markdown shown as text (`**`, `{#id}`, `[!NOTE]`, `_x_`), which a translation
 //     that breaks the markup leaves behind.
 // Code blocks and tables that scroll inside themselves at 390 px are listed as
 // information: code cannot always fit a phone. Chromium is the one named by the
@@ -188,7 +188,8 @@ function anchorsAndLinks() {
         .filter(href => href.startsWith(location.origin));
     const switches = document.querySelectorAll('a.language-switch').length;
     // Markdown that was not rendered (a translation can break it): `**`, a
-    // heading's `{#id}`, a `[!NOTE]`, in text outside code.
+    // heading's `{#id}`, a `[!NOTE]`, `_emphasis_` (which does not work
+    // between Chinese characters), in text outside code.
     const leftovers = [];
     const walker = document.createTreeWalker(
         document.querySelector('#mdbook-content') ?? document.body, NodeFilter.SHOW_TEXT);
@@ -196,7 +197,7 @@ function anchorsAndLinks() {
         if (node.parentElement.closest('pre, code, script, style')) {
             continue;
         }
-        const found = node.textContent.match(/\*\*|\{#[^}]*\}|\[![A-Z]+\]/);
+        const found = node.textContent.match(/\*\*|\{#[^}]*\}|\[![A-Z]+\]|(?:^|[^A-Za-z0-9_])_[^_\s][^_]*_(?![A-Za-z0-9_])/);
         if (found) {
             leftovers.push(node.textContent.trim().slice(0, 60));
         }
