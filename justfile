@@ -60,6 +60,6 @@ book *ARGS:
 translations:
     cargo wb translations
 
-# Install the pinned tools (just, mdbook) if missing.
+# Install the pinned tools (just, mdbook, mdbook-i18n-helpers) if missing.
 setup:
     cargo wb setup

@@ -100,7 +100,7 @@ enum Command {
     },
     /// Merge the book's changed English text into po/zh-CN.po (needs gettext's msgmerge).
     Translations,
-    /// Install the pinned tools (just, mdbook) if they are missing.
+    /// Install the pinned tools (just, mdbook, mdbook-i18n-helpers) if they are missing.
     Setup,
 }
 
